@@ -76,10 +76,10 @@ func timeLines(rs RuleSetID, p Policy, w Window, minutes int, interactive bool, 
 	case rs.has2026Codes() && minutes >= ShortTMMinutes: // R-TM-2
 		return []CodeLine{{Code: CodeTM10, Units: 1, DOS: dos}}, 0, why
 	}
-	need := TMMinutes
+	need, rule := TMMinutes, "R-TM-1"
 	if rs.has2026Codes() {
-		need = ShortTMMinutes
+		need, rule = ShortTMMinutes, "R-TM-2" // cite the rule the month is judged by
 	}
-	return nil, 0, append(why, Finding{Code: "minutes-below-threshold", Rule: "R-TM-1",
+	return nil, 0, append(why, Finding{Code: "minutes-below-threshold", Rule: rule,
 		Message: fmt.Sprintf("%d of %d minutes of treatment management.", minutes, need)})
 }

@@ -73,6 +73,18 @@ type skippedReading struct {
 // not depend on input order (R-DAY-5, R-DAY-4 "never on two dates").
 func placeReadings(req Request) (days []datedRef, skipped []skippedReading) {
 	days = make([]datedRef, 0, len(req.Readings))
+	// Ambiguity resolved for audit safety (R-DAY-1, R-DAY-5): a Ref is one
+	// measurement, so once any copy of it is entered-in-error the measurement
+	// was withdrawn and no other copy of it counts, whatever the input order.
+	var withdrawn map[string]bool
+	for _, r := range req.Readings {
+		if r.Status == StatusEnteredInError && r.Ref != "" {
+			if withdrawn == nil {
+				withdrawn = make(map[string]bool)
+			}
+			withdrawn[r.Ref] = true
+		}
+	}
 	for _, r := range req.Readings {
 		d := r.Date
 		if !r.At.IsZero() {
@@ -85,7 +97,11 @@ func placeReadings(req Request) (days []datedRef, skipped []skippedReading) {
 		if d > req.AsOf {
 			continue // not yet happened as of the run date
 		}
-		if why := qualify(r, req.Policy); why != qualifies {
+		why := qualify(r, req.Policy)
+		if why == qualifies && withdrawn[r.Ref] {
+			continue // its entered-in-error copy carries the finding
+		}
+		if why != qualifies {
 			skipped = append(skipped, skippedReading{date: d, reason: why})
 			continue
 		}
@@ -152,3 +168,7 @@ func plural(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
+
+// Qualifies says whether a reading can make a day under the policy
+// (R-DAY-1), for callers that must look for the first qualifying reading.
+func Qualifies(r Reading, p Policy) bool { return qualify(r, p) == qualifies }

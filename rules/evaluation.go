@@ -1,6 +1,11 @@
 package rules
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // evaluation holds one request's inputs, placed once and reused by every
 // window it evaluates.
@@ -14,6 +19,14 @@ type evaluation struct {
 }
 
 func newEvaluation(req Request) *evaluation {
+	// conflict reports the first blocking charge; sort a copy so which one is
+	// cited does not depend on the server's order (R-PER-4, R-CON-1).
+	req.Charges = slices.Clone(req.Charges)
+	slices.SortFunc(req.Charges, func(a, b Charge) int {
+		return cmp.Or(cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End),
+			strings.Compare(a.Code, b.Code), strings.Compare(a.Ref, b.Ref),
+			strings.Compare(a.Organization, b.Organization), cmp.Compare(boolInt(a.Own), boolInt(b.Own)))
+	})
 	ev := &evaluation{req: req}
 	ev.days, ev.skipped = placeReadings(req)
 	for _, s := range ev.skipped {
@@ -141,4 +154,11 @@ func (ev *evaluation) month(w Window) MonthResult {
 	}
 	mr.Lines = lines
 	return mr
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -60,8 +60,14 @@ func placeInteractions(req Request) (acts []activity, skipped []skippedAct, noSt
 		return cmp.Or(a.start.Compare(b.start), a.end.Compare(b.end), strings.Compare(a.ref, b.ref))
 	})
 	slices.SortFunc(skipped, func(a, b skippedAct) int {
-		return cmp.Or(cmp.Compare(a.date, b.date), strings.Compare(a.f.Ref, b.f.Ref), strings.Compare(a.f.Code, b.f.Code))
+		// The message breaks ties (one record tagged to two programs), so the
+		// findings never depend on input order.
+		return cmp.Or(cmp.Compare(a.date, b.date), strings.Compare(a.f.Ref, b.f.Ref), strings.Compare(a.f.Code, b.f.Code),
+			strings.Compare(a.f.Message, b.f.Message))
 	})
+	// The result must not depend on the order the server returned the
+	// interactions in, so an audit re-run gives the same findings.
+	slices.SortFunc(noStart, func(a, b Finding) int { return strings.Compare(a.Ref, b.Ref) })
 	return acts, skipped, noStart
 }
 

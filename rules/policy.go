@@ -18,13 +18,16 @@ type Policy struct {
 	TMRequiresDataInMonth bool `json:"tm_requires_data_in_month"`
 }
 
+// medicare99458Units is the Medicare unit limit of 99458 per month (R-TM-4).
+const medicare99458Units = 3
+
 // DefaultPolicy returns the rule book's defaults.
 func DefaultPolicy() Policy {
 	return Policy{
 		InPersonInteractive:   true,
 		CountPreliminary:      false,
 		SetupMinDays2026:      16,
-		Max99458Units:         3,
+		Max99458Units:         medicare99458Units,
 		TMRequiresDataInMonth: true,
 	}
 }
@@ -34,8 +37,11 @@ func (p Policy) Validate() error {
 	if p.SetupMinDays2026 < 2 || p.SetupMinDays2026 > 16 {
 		return fmt.Errorf("rules: setup_min_days_2026 must be 2..16, got %d", p.SetupMinDays2026)
 	}
-	if p.Max99458Units < 0 {
-		return fmt.Errorf("rules: max_99458_units must not be negative, got %d", p.Max99458Units)
+	// R-TM-4: the policy may lower the cap for a stricter payer but never
+	// raise it above the Medicare unit limit, the only payer in scope (Part B);
+	// billing a fourth unit would be an audit finding, not a setting.
+	if p.Max99458Units < 0 || p.Max99458Units > medicare99458Units {
+		return fmt.Errorf("rules: max_99458_units must be 0..%d, got %d", medicare99458Units, p.Max99458Units)
 	}
 	return nil
 }
