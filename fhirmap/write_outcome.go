@@ -1,0 +1,112 @@
+package fhirmap
+
+import (
+	"fmt"
+
+	cpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/codes_go_proto"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	oopb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/operation_outcome_go_proto"
+
+	"github.com/rpm-adapter/rpm-adapter/rules"
+)
+
+// Paths of the OperationOutcome the adapter writes for a patient's input
+// issues (OperationOutcome.ndjson, and the API's warnings entry).
+const (
+	// PathExtSubject (valueReference) names the patient the issues are about:
+	// OperationOutcome has no subject element of its own.
+	PathExtSubject = PathExtension + "rpm-subject"
+	// PathIssueSystem is the CodeSystem of the stable Issue codes.
+	PathIssueSystem = "/CodeSystem/rpm-issue"
+	// PrefixOperationOutcome prefixes the id of a patient's OperationOutcome.
+	PrefixOperationOutcome = "rpm-oo"
+)
+
+// Note is one extra line of an OperationOutcome: a safe sentence with a
+// stable code, e.g. "not-evaluated" / "no time zone".
+type Note struct {
+	Severity Severity
+	Code     string
+	Message  string
+}
+
+// OperationOutcome builds the OperationOutcome that lists what was skipped or
+// only partly used for one patient, and any notes, or nil when there is
+// nothing to say. Messages are the Issues' safe sentences; the only resource
+// values it carries are the ids of the resources concerned (diagnostics).
+// scope names the run (e.g. "2026-10") so that each run's outcome has its own
+// deterministic id.
+func (w *Writer) OperationOutcome(patientID, scope string, issues []Issue, notes []Note) ([]byte, error) {
+	if len(issues) == 0 && len(notes) == 0 {
+		return nil, nil
+	}
+	issueSys := Canonical(w.canonical, PathIssueSystem)
+	oo := &oopb.OperationOutcome{
+		Id:        wID(ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, patientID, "issues", 0, rules.RuleSetID("scope:"+scope)))),
+		Meta:      w.wMeta(),
+		Extension: []*dtpb.Extension{extRef(Canonical(w.canonical, PathExtSubject), "Patient/"+patientID)},
+	}
+	for _, n := range notes {
+		oo.Issue = append(oo.Issue, &oopb.OperationOutcome_Issue{
+			Severity: &oopb.OperationOutcome_Issue_SeverityCode{Value: severityCode(n.Severity)},
+			Code:     &oopb.OperationOutcome_Issue_CodeType{Value: issueType(n.Severity)},
+			Details:  &dtpb.CodeableConcept{Coding: []*dtpb.Coding{wCoding(issueSys, n.Code)}, Text: wString(n.Message)},
+		})
+	}
+	for _, is := range issues {
+		iss := &oopb.OperationOutcome_Issue{
+			Severity: &oopb.OperationOutcome_Issue_SeverityCode{Value: severityCode(is.Severity)},
+			Code:     &oopb.OperationOutcome_Issue_CodeType{Value: issueType(is.Severity)},
+			Details:  &dtpb.CodeableConcept{Coding: []*dtpb.Coding{wCoding(issueSys, is.Code)}, Text: wString(is.Message)},
+		}
+		if d := issueWhere(is); d != "" {
+			iss.Diagnostics = wString(d)
+		}
+		if is.Path != "" {
+			iss.Expression = []*dtpb.String{wString(is.Path)}
+		}
+		oo.Issue = append(oo.Issue, iss)
+	}
+	res, err := w.finish("OperationOutcome", writeIdent{id: oo.Id.Value}, oo)
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON, nil
+}
+
+// issueWhere says which resource or NDJSON line an issue is about.
+func issueWhere(is Issue) string {
+	var s string
+	if is.ResourceType != "" && is.ID != "" {
+		s = is.ResourceType + "/" + is.ID
+	} else if is.ResourceType != "" {
+		s = is.ResourceType
+	}
+	if is.Line > 0 {
+		if s != "" {
+			s += " "
+		}
+		s += fmt.Sprintf("(line %d)", is.Line)
+	}
+	return s
+}
+
+func severityCode(s Severity) cpb.IssueSeverityCode_Value {
+	switch s {
+	case SeverityError:
+		return cpb.IssueSeverityCode_ERROR
+	case SeverityWarning:
+		return cpb.IssueSeverityCode_WARNING
+	}
+	return cpb.IssueSeverityCode_INFORMATION
+}
+
+func issueType(s Severity) cpb.IssueTypeCode_Value {
+	switch s {
+	case SeverityError:
+		return cpb.IssueTypeCode_INVALID
+	case SeverityWarning:
+		return cpb.IssueTypeCode_PROCESSING
+	}
+	return cpb.IssueTypeCode_INFORMATIONAL
+}
