@@ -1,0 +1,186 @@
+package adapter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
+	"github.com/rpm-adapter/rpm-adapter/rules"
+)
+
+// FHIRSource reads one patient at a time from a FHIR server
+// (fhir-mapping.md §1).
+type FHIRSource struct {
+	Client *fhirclient.Client
+	Reader *fhirmap.Reader
+	// Policy decides which readings qualify when the adapter must look back
+	// for the first one to anchor the episode (R-PER-2).
+	Policy rules.Policy
+	// AnchorPages bounds that look-back; 0 means 20 pages.
+	AnchorPages int
+}
+
+// NewFHIRSource checks its dependencies.
+func NewFHIRSource(c *fhirclient.Client, r *fhirmap.Reader, p rules.Policy) (*FHIRSource, error) {
+	if c == nil || r == nil {
+		return nil, errors.New("adapter: FHIR source needs a client and a reader")
+	}
+	return &FHIRSource{Client: c, Reader: r, Policy: p}, nil
+}
+
+// Patients lists a Group's members; the whole server is never a population.
+func (s *FHIRSource) Patients(ctx context.Context, group string) ([]string, error) {
+	if group == "" {
+		return nil, errors.New("a FHIR server source needs a group or a list of patients")
+	}
+	raw, err := s.Client.Read(ctx, "Group", group)
+	if err != nil {
+		return nil, upstream(err)
+	}
+	res, issues := s.Reader.Decode(raw)
+	g, ok := res.(*fhirmap.Group)
+	if !ok {
+		return nil, fmt.Errorf("group could not be read (%s)", issueCodes(issues))
+	}
+	return g.Members, nil
+}
+
+// Load pulls the patient, the Observations and Communications of the span
+// (with one day of slack each side, already in the span), the Encounters they
+// reference, the RPM episodes and the ChargeItems.
+func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientData, error) {
+	raw, err := s.Client.Read(ctx, "Patient", id)
+	if err != nil {
+		return nil, upstream(err)
+	}
+	res, issues := s.Reader.Decode(raw)
+	p, ok := res.(*fhirmap.Patient)
+	if !ok {
+		return nil, fmt.Errorf("patient could not be read (%s)", issueCodes(issues))
+	}
+	pd := &PatientData{ID: id, Zone: p.TimeZone, known: true, Issues: issues}
+
+	// Full instants with an offset: servers disagree on date-only bounds.
+	from := span.From.Start(time.UTC).Format(time.RFC3339)
+	to := span.To.AddDays(1).Start(time.UTC).Format(time.RFC3339)
+	if err := s.search(ctx, pd, "Observation", url.Values{"patient": {id}, "date": {"ge" + from, "lt" + to}}); err != nil {
+		return nil, err
+	}
+	comms := url.Values{"patient": {id}, "sent": {"ge" + from, "lt" + to}, "_include": {"Communication:encounter"}}
+	if err := s.search(ctx, pd, "Communication", comms); err != nil {
+		return nil, err
+	}
+	if err := s.search(ctx, pd, "EpisodeOfCare", url.Values{"patient": {id}}); err != nil {
+		return nil, err
+	}
+	if err := s.search(ctx, pd, "ChargeItem", url.Values{"patient": {id}}); err != nil {
+		return nil, err
+	}
+	if len(pd.Episodes) == 0 {
+		// R-PER-2: without an episode the first qualifying reading anchors
+		// the periods, which may lie before the span.
+		if err := s.firstReading(ctx, pd, to); err != nil {
+			return nil, err
+		}
+	}
+	return pd, nil
+}
+
+// search runs one search and adds what its pages hold to pd.
+func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q url.Values) error {
+	encounters := map[string]*fhirmap.Encounter{}
+	var comms []*fhirmap.Communication
+	err := s.Client.Search(ctx, typ, q, func(page []byte) error {
+		b, issues := s.Reader.DecodeBundle(page)
+		pd.Issues = append(pd.Issues, issues...)
+		if b == nil {
+			return errors.New("a search page is not a Bundle")
+		}
+		for _, e := range b.Entries {
+			switch r := e.Resource.(type) {
+			case *fhirmap.Observation:
+				if r.Patient == pd.ID {
+					pd.Readings = append(pd.Readings, r.Reading)
+				}
+			case *fhirmap.Communication:
+				if r.Patient == pd.ID {
+					comms = append(comms, r)
+				}
+			case *fhirmap.Encounter:
+				encounters[r.ID] = r
+			case *fhirmap.EpisodeOfCare:
+				if r.Patient == pd.ID && r.Anchoring() {
+					pd.Episodes = append(pd.Episodes, r)
+				}
+			case *fhirmap.ChargeItem:
+				if r.Patient == pd.ID {
+					pd.Charges = append(pd.Charges, r)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s search: %w", typ, upstream(err))
+	}
+	for _, c := range comms {
+		in, issues := fhirmap.Interaction(c, encounters[c.Encounter])
+		pd.Interactions = append(pd.Interactions, in)
+		pd.Issues = append(pd.Issues, issues...)
+	}
+	return nil
+}
+
+// errFound stops the look-back once a qualifying reading is in hand.
+var errFound = errors.New("found")
+
+// firstReading adds the patient's earliest qualifying reading before `to`.
+func (s *FHIRSource) firstReading(ctx context.Context, pd *PatientData, to string) error {
+	pages := s.AnchorPages
+	if pages <= 0 {
+		pages = 20
+	}
+	q := url.Values{"patient": {pd.ID}, "date": {"lt" + to}, "_sort": {"date"}}
+	n := 0
+	err := s.Client.Search(ctx, "Observation", q, func(page []byte) error {
+		b, _ := s.Reader.DecodeBundle(page)
+		if b == nil {
+			return errors.New("a search page is not a Bundle")
+		}
+		for _, e := range b.Entries {
+			if o, ok := e.Resource.(*fhirmap.Observation); ok && o.Patient == pd.ID && rules.Qualifies(o.Reading, s.Policy) {
+				pd.Readings = append(pd.Readings, o.Reading)
+				return errFound
+			}
+		}
+		if n++; n >= pages {
+			return errFound // give up looking further; the span's readings anchor
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return fmt.Errorf("first reading search: %w", upstream(err))
+	}
+	return nil
+}
+
+// upstream maps the client's not-found to the adapter's.
+func upstream(err error) error {
+	if errors.Is(err, fhirclient.ErrNotFound) {
+		return fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	return err
+}
+
+func issueCodes(issues []fhirmap.Issue) string {
+	if len(issues) == 0 {
+		return "no detail"
+	}
+	return issues[0].Code
+}
+
+var _ Source = (*FHIRSource)(nil)

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := realMain(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	return code, out.String(), errb.String()
+}
+
+func TestEvaluateEmbeddedSampleWritesTheFourFiles(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, nil, "evaluate", "--month", "2026-10", "--out", dir)
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "PATIENT")
+	assert.Regexp(t, `wc-c09\s+month 2026-10\s+40\s+yes\s+99457 99458\s+billable`, out)
+	assert.Regexp(t, `wc-c03\s+period 2026-10-01\.\.2026-10-30\s+15\s+99445\s+billable`, out)
+	assert.Regexp(t, `edge-no-timezone .*not evaluated: no time zone`, out)
+	assert.Contains(t, out, "49 patients, 0 failed")
+
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"ChargeItem.ndjson", "MeasureReport.ndjson", "OperationOutcome.ndjson", "Task.ndjson"}, names)
+	for _, n := range names {
+		f, err := os.Open(filepath.Join(dir, n))
+		require.NoError(t, err)
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 16<<20)
+		for sc.Scan() {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &m), n)
+			assert.Equal(t, strings.TrimSuffix(n, ".ndjson"), m["resourceType"])
+		}
+		f.Close()
+	}
+}
+
+func TestEvaluateSelectsPatientsAndReadsTheEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, map[string]string{"RPM_MONTH": "2026-10", "RPM_OUT": dir},
+		"evaluate", "--patient", "wc-c08,wc-c10")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "2 patients, 0 failed")
+	assert.Regexp(t, `wc-c10\s+month 2026-10\s+100\s+yes\s+99457 99458x3`, out)
+}
+
+func TestEvaluateUnknownPatientFailsWithExitOne(t *testing.T) {
+	code, out, _ := run(t, nil, "evaluate", "--month", "2026-10", "--patient", "nobody", "--out", t.TempDir())
+	assert.Equal(t, exitPartial, code)
+	assert.Contains(t, out, "nobody")
+	assert.Contains(t, out, "1 failed")
+}
+
+func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"no command", nil, "usage"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"no month or date", []string{"evaluate"}, "month"},
+		{"bad month", []string{"evaluate", "--month", "2026-13"}, "not YYYY-MM"},
+		{"month before 2021", []string{"evaluate", "--month", "2020-12"}, "before 2021"},
+		{"both month and date", []string{"evaluate", "--month", "2026-10", "--date", "2026-10-05"}, "not both"},
+		{"both sources", []string{"evaluate", "--month", "2026-10", "--source", ".", "--fhir-base", "http://x"}, "not both"},
+		{"write without server", []string{"evaluate", "--month", "2026-10", "--write"}, "--fhir-base"},
+		{"bad zone", []string{"evaluate", "--month", "2026-10", "--timezone", "Mars/Base"}, "IANA"},
+		{"unknown flag", []string{"evaluate", "--frob"}, "frob"},
+		{"policy out of range", []string{"evaluate", "--month", "2026-10", "--max-99458-units", "9"}, "max_99458_units"},
+		{"missing source folder", []string{"evaluate", "--month", "2026-10", "--source", "/nonexistent"}, "not a folder"},
+		{"server without patients", []string{"evaluate", "--month", "2026-10", "--fhir-base", "http://127.0.0.1:1/fhir"}, "--patient or --group"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errs := run(t, nil, c.args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errs, c.msg)
+		})
+	}
+}
+
+func TestGenerateDefaultReproducesTheSample(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := run(t, nil, "generate", "--out", dir)
+	require.Equal(t, exitOK, code, errs)
+	want, err := filepath.Glob("../../testdata/sample-export/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+	for _, w := range want {
+		a, err := os.ReadFile(w)
+		require.NoError(t, err)
+		b, err := os.ReadFile(filepath.Join(dir, filepath.Base(w)))
+		require.NoError(t, err)
+		assert.True(t, slices.Equal(a, b), filepath.Base(w))
+	}
+}
