@@ -169,4 +169,3 @@ func (s *NDJSONSource) Load(_ context.Context, id string, _ Span) (*PatientData,
 
 // compile-time check
 var _ Source = (*NDJSONSource)(nil)
-
