@@ -1,0 +1,117 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/fhir/go/fhirversion"
+	"github.com/google/fhir/go/jsonformat"
+	"github.com/google/fhir/go/jsonformat/fhirvalidate"
+	"google.golang.org/protobuf/proto"
+
+	cpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/codes_go_proto"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	cspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/capability_statement_go_proto"
+	vspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/valuesets_go_proto"
+)
+
+// definitionDate is when the API's definitions last changed: the date of
+// the CapabilityStatement and the OperationDefinitions. Change it with them.
+var definitionDate = time.Date(2026, time.November, 27, 0, 0, 0, 0, time.UTC)
+
+// operation is one $rpm-eligibility operation the API defines.
+type operation struct {
+	resource cpb.ResourceTypeCode_Value
+	typeName string // "Patient", "Group"
+}
+
+var operations = []operation{
+	{cpb.ResourceTypeCode_PATIENT, "Patient"},
+	{cpb.ResourceTypeCode_GROUP, "Group"},
+}
+
+const operationName = "rpm-eligibility"
+
+// opDefID is the id of an operation's OperationDefinition.
+func opDefID(typeName string) string { return typeName + "-" + operationName }
+
+// opDefURL is its canonical URL.
+func opDefURL(cfg Config, typeName string) string {
+	return cfg.Canonical + "/OperationDefinition/" + opDefID(typeName)
+}
+
+// capabilityStatement is the JSON of GET /fhir/metadata: an R4 instance
+// statement of a JSON server with the operations and their definitions.
+func capabilityStatement(cfg Config) ([]byte, error) {
+	version := cfg.Version
+	if version == "" {
+		version = "dev"
+	}
+	var resources []*cspb.CapabilityStatement_Rest_Resource
+	for _, op := range operations {
+		resources = append(resources, &cspb.CapabilityStatement_Rest_Resource{
+			Type: &cspb.CapabilityStatement_Rest_Resource_TypeCode{Value: op.resource},
+			Operation: []*cspb.CapabilityStatement_Rest_Resource_Operation{{
+				Name:       fstr(operationName),
+				Definition: &dtpb.Canonical{Value: opDefURL(cfg, op.typeName)},
+			}},
+		})
+	}
+	resources = append(resources, &cspb.CapabilityStatement_Rest_Resource{
+		Type: &cspb.CapabilityStatement_Rest_Resource_TypeCode{Value: cpb.ResourceTypeCode_OPERATION_DEFINITION},
+		Interaction: []*cspb.CapabilityStatement_Rest_Resource_ResourceInteraction{{
+			Code: &cspb.CapabilityStatement_Rest_Resource_ResourceInteraction_CodeType{
+				Value: vspb.TypeRestfulInteractionValueSet_READ},
+		}},
+	})
+	cs := &cspb.CapabilityStatement{
+		Url:         &dtpb.Uri{Value: cfg.Canonical + "/CapabilityStatement/rpm-adapter"},
+		Version:     fstr(version),
+		Name:        fstr("RpmAdapter"),
+		Title:       fstr("rpm-adapter eligibility API"),
+		Status:      &cspb.CapabilityStatement_StatusCode{Value: cpb.PublicationStatusCode_ACTIVE},
+		Date:        fdate(definitionDate),
+		Description: &dtpb.Markdown{Value: "Evaluates remote patient monitoring eligibility (device days, treatment minutes) per patient or group and returns MeasureReports, ChargeItems and Tasks."},
+		Kind:        &cspb.CapabilityStatement_KindCode{Value: cpb.CapabilityStatementKindCode_INSTANCE},
+		Software:    &cspb.CapabilityStatement_Software{Name: fstr("rpm-adapter"), Version: fstr(version)},
+		Implementation: &cspb.CapabilityStatement_Implementation{
+			Description: fstr("rpm-adapter serve"),
+		},
+		FhirVersion: &cspb.CapabilityStatement_FhirVersionCode{Value: cpb.FHIRVersionCode_V_4_0_1},
+		Format:      []*cspb.CapabilityStatement_FormatCode{{Value: "json"}},
+		Rest: []*cspb.CapabilityStatement_Rest{{
+			Mode:          &cspb.CapabilityStatement_Rest_ModeCode{Value: cpb.RestfulCapabilityModeCode_SERVER},
+			Documentation: &dtpb.Markdown{Value: "The operations need a bearer token when tokens are configured; metadata and OperationDefinitions do not."},
+			Resource:      resources,
+		}},
+	}
+	if cfg.PublicURL != "" {
+		cs.Implementation.Url = &dtpb.Url{Value: cfg.PublicURL + "/fhir"}
+	}
+	return marshalResource(cs)
+}
+
+// marshalResource validates and marshals a resource built here; a failure
+// is a bug of this package, caught by New.
+func marshalResource(r proto.Message) ([]byte, error) {
+	if err := fhirvalidate.Validate(r); err != nil {
+		return nil, fmt.Errorf("api: invalid %s: %w", r.ProtoReflect().Descriptor().Name(), err)
+	}
+	m, err := jsonformat.NewMarshaller(false, "", "", fhirversion.R4)
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.MarshalResource(r)
+	if err != nil {
+		return nil, fmt.Errorf("api: marshal %s: %w", r.ProtoReflect().Descriptor().Name(), err)
+	}
+	return b, nil
+}
+
+func fstr(s string) *dtpb.String { return &dtpb.String{Value: s} }
+
+func fbool(b bool) *dtpb.Boolean { return &dtpb.Boolean{Value: b} }
+
+func fdate(t time.Time) *dtpb.DateTime {
+	return &dtpb.DateTime{ValueUs: t.UnixMicro(), Timezone: "Z", Precision: dtpb.DateTime_DAY}
+}

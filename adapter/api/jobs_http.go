@@ -1,0 +1,63 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+)
+
+// jobIDSyntax is the form of the ids jobStore makes; anything else is
+// unknown without a lookup.
+var jobIDSyntax = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// jobPollSeconds is the Retry-After of a running job's status.
+const jobPollSeconds = "2"
+
+var errNoJob = Errorf(ENOTFOUND, "no such job: unknown, expired or cancelled")
+
+// jobStatus answers GET /fhir/_jobs/{id}: 202 with X-Progress while the job
+// runs, 200 with its Bundle when done, the job's error when it failed, 404
+// once cancelled or expired.
+func (s *Server) jobStatus(c *gin.Context) {
+	id := c.Param("id")
+	if !jobIDSyntax.MatchString(id) {
+		writeError(c, errNoJob)
+		return
+	}
+	v, ok := s.jobs.get(id)
+	switch {
+	case !ok:
+		writeError(c, errNoJob)
+	case v.state == jobRunning:
+		progress := fmt.Sprintf("%d of %d patients", v.done, v.total)
+		c.Header("X-Progress", progress)
+		c.Header("Retry-After", jobPollSeconds)
+		writeFHIR(c, http.StatusAccepted, information("in progress: "+progress))
+	case v.state == jobFailed:
+		writeError(c, v.err)
+	default:
+		writeFHIR(c, http.StatusOK, v.result)
+	}
+}
+
+// jobDelete answers DELETE /fhir/_jobs/{id}: 202 when a running job is
+// cancelled (its work stops shortly), 204 when a finished job's result is
+// deleted.
+func (s *Server) jobDelete(c *gin.Context) {
+	id := c.Param("id")
+	if !jobIDSyntax.MatchString(id) {
+		writeError(c, errNoJob)
+		return
+	}
+	running, ok := s.jobs.remove(id)
+	switch {
+	case !ok:
+		writeError(c, errNoJob)
+	case running:
+		writeFHIR(c, http.StatusAccepted, information("cancelled"))
+	default:
+		c.Status(http.StatusNoContent)
+	}
+}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/rules"
+)
+
+// fhirID is the syntax of a FHIR id (R4 datatypes: id). Anything else in an
+// id position is refused before it reaches the FHIR server.
+var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// evalParams are the operation's inputs (OperationDefinition parameters).
+type evalParams struct {
+	job   adapter.Job
+	write bool
+}
+
+// opParams are the parameters of $rpm-eligibility and the value[x] types a
+// Parameters body may give each. "month" may be valueDate: YYYY-MM is a FHIR
+// date of month precision.
+var opParams = map[string][]string{
+	"month":      {"valueDate", "valueString"},
+	"date":       {"valueDate", "valueString"},
+	"enrollment": {"valueDate", "valueString"},
+	"write":      {"valueBoolean"},
+}
+
+// readParams reads the parameters from the query string and, for POST, a
+// Parameters body. A parameter may be given once, in one of the two.
+// Neither month nor date means today in loc (fhir-mapping.md §5).
+func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
+	var p evalParams
+	raw := map[string]string{}
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return p, Errorf(EINVALID, "the query string is malformed")
+	}
+	for name, vals := range q {
+		if name == "_format" {
+			if !jsonFormat(vals) {
+				return p, Errorf(EMEDIATYPE, "only JSON is supported (_format)")
+			}
+			continue
+		}
+		if _, ok := opParams[name]; !ok {
+			return p, Errorf(EINVALID, "unknown parameter %q", name)
+		}
+		if len(vals) != 1 {
+			return p, Errorf(EINVALID, "parameter %q is given more than once", name)
+		}
+		if vals[0] == "" {
+			return p, Errorf(EINVALID, "parameter %q is empty", name)
+		}
+		raw[name] = vals[0]
+	}
+	if c.Request.Method == http.MethodPost {
+		if err := readBody(c, raw); err != nil {
+			return p, err
+		}
+	}
+	switch raw["write"] {
+	case "", "false":
+	case "true":
+		p.write = true
+	default:
+		return p, Errorf(EINVALID, "write must be true or false")
+	}
+	if raw["month"] == "" && raw["date"] == "" {
+		raw["date"] = today.String()
+	}
+	p.job, err = adapter.ParseJob(raw["month"], raw["date"], raw["enrollment"])
+	if err != nil {
+		return p, &Error{Code: EINVALID, Message: err.Error()}
+	}
+	return p, nil
+}
+
+func jsonFormat(vals []string) bool {
+	for _, v := range vals {
+		switch v {
+		// "+" in a query string decodes to a space.
+		case "json", "application/json", "application/fhir+json", "application/fhir json":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// readBody adds the parameters of a Parameters body to raw. An empty body
+// needs no Content-Type; any other must be FHIR JSON (415).
+func readBody(c *gin.Context, raw map[string]string) error {
+	if c.Request.Body == nil {
+		return nil
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return Errorf(ETOOLARGE, "the request body is larger than %d bytes", tooLarge.Limit)
+	case err != nil:
+		return Errorf(EINVALID, "the request body could not be read")
+	case len(bytes.TrimSpace(body)) == 0:
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || (mt != "application/fhir+json" && mt != "application/json") {
+		return Errorf(EMEDIATYPE, "the body must be a Parameters resource as application/fhir+json")
+	}
+	var params struct {
+		ResourceType string                       `json:"resourceType"`
+		Parameter    []map[string]json.RawMessage `json:"parameter"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&params); err != nil || dec.More() {
+		return Errorf(EINVALID, "the body is not valid JSON")
+	}
+	if params.ResourceType != "Parameters" {
+		return Errorf(EINVALID, "the body must be a Parameters resource")
+	}
+	for _, prm := range params.Parameter {
+		name, val, err := parameterValue(prm)
+		if err != nil {
+			return err
+		}
+		if _, dup := raw[name]; dup {
+			return Errorf(EINVALID, "parameter %q is given more than once", name)
+		}
+		raw[name] = val
+	}
+	return nil
+}
+
+// parameterValue reads one Parameters.parameter: a known name and exactly
+// one value[x] of a type allowed for it, as its string form.
+func parameterValue(prm map[string]json.RawMessage) (string, string, error) {
+	var name string
+	if json.Unmarshal(prm["name"], &name) != nil || name == "" {
+		return "", "", Errorf(EINVALID, "a parameter has no name")
+	}
+	allowed, ok := opParams[name]
+	if !ok {
+		return "", "", Errorf(EINVALID, "unknown parameter %q", name)
+	}
+	var key string
+	for k := range prm {
+		if strings.HasPrefix(k, "value") || k == "resource" || k == "part" {
+			if key != "" {
+				return "", "", Errorf(EINVALID, "parameter %q has more than one value", name)
+			}
+			key = k
+		}
+	}
+	for _, a := range allowed {
+		if key != a {
+			continue
+		}
+		if a == "valueBoolean" {
+			var b bool
+			if json.Unmarshal(prm[key], &b) != nil {
+				return "", "", Errorf(EINVALID, "parameter %q must be a boolean", name)
+			}
+			return name, map[bool]string{true: "true", false: "false"}[b], nil
+		}
+		var s string
+		if json.Unmarshal(prm[key], &s) != nil || s == "" {
+			return "", "", Errorf(EINVALID, "parameter %q must be a non-empty %s", name, key)
+		}
+		return name, s, nil
+	}
+	return "", "", Errorf(EINVALID, "parameter %q must have one of %s", name, strings.Join(allowed, ", "))
+}
+
+// today is the local date in loc at now.
+func today(now time.Time, loc *time.Location) rules.Date { return rules.LocalDate(now, loc) }

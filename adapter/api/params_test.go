@@ -1,0 +1,80 @@
+package api
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParametersAreValidated(t *testing.T) {
+	const op = "/fhir/Patient/p1/$rpm-eligibility"
+	params := func(ps ...string) string {
+		return `{"resourceType":"Parameters","parameter":[` + strings.Join(ps, ",") + `]}`
+	}
+	tests := map[string]struct {
+		r      req
+		status int
+		says   string
+	}{
+		"unknown query parameter": {req{method: "GET", target: op + "?month=2024-03&patient=x"}, 400, `unknown parameter "patient"`},
+		"month not YYYY-MM":       {req{method: "GET", target: op + "?month=03-2024"}, 400, "not YYYY-MM"},
+		"month and date together": {req{method: "GET", target: op + "?month=2024-03&date=2024-03-01"}, 400, "not both"},
+		"date not a date":         {req{method: "GET", target: op + "?date=2024-02-30"}, 400, "not YYYY-MM-DD"},
+		"date before 2021":        {req{method: "GET", target: op + "?date=2020-12-31"}, 400, "before 2021"},
+		"enrollment not a date":   {req{method: "GET", target: op + "?month=2024-03&enrollment=soon"}, 400, "enrollment"},
+		"write not a boolean":     {req{method: "POST", target: op + "?month=2024-03&write=yes"}, 400, "true or false"},
+		"write on GET":            {req{method: "GET", target: op + "?month=2024-03&write=true"}, 400, "use POST"},
+		"parameter twice":         {req{method: "GET", target: op + "?month=2024-03&month=2024-04"}, 400, "more than once"},
+		"empty parameter":         {req{method: "GET", target: op + "?month="}, 400, "empty"},
+		"malformed query":         {req{method: "GET", target: op + "?month=%zz"}, 400, "malformed"},
+		"patient id too long":     {req{method: "GET", target: "/fhir/Patient/" + strings.Repeat("a", 65) + "/$rpm-eligibility"}, 400, "not a FHIR id"},
+		"patient id with a comma": {req{method: "GET", target: "/fhir/Patient/a,b/$rpm-eligibility"}, 400, "not a FHIR id"},
+		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 415, "JSON"},
+		"body not JSON": {req{method: "POST", target: op, body: "month=2024-03",
+			contentType: "application/x-www-form-urlencoded"}, 415, "application/fhir+json"},
+		"body without content type": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03"}`)}, 415, "Parameters"},
+		"body broken JSON":          {req{method: "POST", target: op, body: `{"resourceType":`, contentType: "application/fhir+json"}, 400, "not valid JSON"},
+		"body not Parameters":       {req{method: "POST", target: op, body: `{"resourceType":"Patient"}`, contentType: "application/fhir+json"}, 400, "Parameters resource"},
+		"body unknown parameter": {req{method: "POST", target: op, body: params(`{"name":"patient","valueString":"x"}`),
+			contentType: "application/fhir+json"}, 400, `unknown parameter "patient"`},
+		"body wrong value type": {req{method: "POST", target: op, body: params(`{"name":"write","valueString":"true"}`),
+			contentType: "application/fhir+json"}, 400, "valueBoolean"},
+		"body two values": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03","valueString":"2024-03"}`),
+			contentType: "application/fhir+json"}, 400, "more than one value"},
+		"body and query repeat a parameter": {req{method: "POST", target: op + "?month=2024-03", body: params(`{"name":"month","valueDate":"2024-03"}`),
+			contentType: "application/fhir+json"}, 400, "more than once"},
+		"body date before 2021": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2019-05"}`),
+			contentType: "application/fhir+json"}, 400, "before 2021"},
+	}
+	s := newTestServer(t, Config{}, nil)
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			w := s.do(t, tt.r)
+			require.Equal(t, tt.status, w.Code, w.Body.String())
+			oo := outcomeOf(t, w)
+			assert.Equal(t, "error", oo.Issue[0].Severity)
+			assert.Contains(t, oo.Issue[0].Diagnostics, tt.says)
+		})
+	}
+	s.fake.mu.Lock()
+	defer s.fake.mu.Unlock()
+	assert.Empty(t, s.fake.calls, "nothing invalid reaches the service")
+}
+
+func TestOpParamsMatchTheOperationDefinition(t *testing.T) {
+	var in []string
+	for _, p := range eligibilityParams {
+		if p.name != "return" {
+			in = append(in, p.name)
+			assert.Contains(t, opParams, p.name)
+		}
+	}
+	assert.Len(t, opParams, len(in))
+}
+
+func TestParseTokens(t *testing.T) {
+	got := ParseTokens("# ops team\n tokenA,tokenB\n\ntokenC tokenD\r\n#tokenE\n")
+	assert.Equal(t, []string{"tokenA", "tokenB", "tokenC", "tokenD"}, got)
+}

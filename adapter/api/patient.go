@@ -1,0 +1,53 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// patientOperation answers GET|POST /fhir/Patient/{id}/$rpm-eligibility
+// with a Bundle of the patient's results (fhir-mapping.md §5).
+func (s *Server) patientOperation(c *gin.Context) {
+	id := c.Param("id")
+	if !fhirID.MatchString(id) {
+		writeError(c, Errorf(EINVALID, "the patient id is not a FHIR id"))
+		return
+	}
+	p, err := s.params(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	out, err := s.evaluate(ctx, id, p.job, p.write)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	body, err := patientBundle(out, s.cfg.Now())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	writeFHIR(c, http.StatusOK, body)
+}
+
+// params reads the operation's parameters and checks that the caller may
+// ask for them: write=true changes state, so FHIR wants it POSTed, and a
+// read-only token may not ask for it.
+func (s *Server) params(c *gin.Context) (evalParams, error) {
+	p, err := readParams(c, today(s.cfg.Now(), s.cfg.Location))
+	if err != nil {
+		return p, err
+	}
+	if p.write && c.Request.Method != http.MethodPost {
+		return p, Errorf(EINVALID, "write=true changes state: use POST")
+	}
+	if p.write && !canWrite(c) {
+		return p, Errorf(EFORBIDDEN, "this token may not write results back (write=true)")
+	}
+	return p, nil
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Routes of the API. Gin matches "$" literally, and a client's "%24" is
+// decoded before matching, so both spellings reach the operation.
+const (
+	routeMetadata     = "/fhir/metadata"
+	routeOpDefinition = "/fhir/OperationDefinition/:id"
+	routePatientOp    = "/fhir/Patient/:id/$rpm-eligibility"
+	routeGroupOp      = "/fhir/Group/:id/$rpm-eligibility"
+	routeJob          = "/fhir/_jobs/:id"
+	routeHealth       = "/healthz"
+	routeReady        = "/readyz"
+	routeMetrics      = "/metrics"
+)
+
+// Server is the API: an http.Handler plus the async jobs it runs.
+type Server struct {
+	cfg     Config
+	svc     Service
+	log     *slog.Logger
+	metrics *Metrics
+	auth    *authenticator
+	jobs    *jobStore
+	engine  *gin.Engine
+
+	capability []byte            // CapabilityStatement JSON
+	opDefs     map[string][]byte // OperationDefinition JSON by id
+}
+
+// New builds the API over svc. It refuses a nil service and a Config that
+// cannot work (short tokens, nested timeouts the wrong way round).
+func New(cfg Config, svc Service) (*Server, error) {
+	if svc == nil {
+		return nil, errors.New("api: a Service is required")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: cfg.Metrics,
+		auth: newAuthenticator(cfg.Tokens, cfg.ReadOnlyTokens)}
+	s.jobs = newJobStore(cfg, cfg.Metrics)
+	if s.capability, err = capabilityStatement(cfg); err != nil {
+		return nil, err
+	}
+	if s.opDefs, err = operationDefinitions(cfg); err != nil {
+		return nil, err
+	}
+	s.engine = s.routes()
+	return s, nil
+}
+
+// routes wires the middleware and endpoints. Which endpoints need a token:
+//   - open: /healthz, /readyz and /metrics (probes and scrapers; no patient
+//     data, and /readyz never shows why the source is down), /fhir/metadata
+//     and /fhir/OperationDefinition (static, and FHIR clients read the
+//     CapabilityStatement before they authenticate);
+//   - bearer token: the $rpm-eligibility operations and the job status URLs,
+//     which return patient data.
+func (s *Server) routes() *gin.Engine {
+	// Debug mode prints every route to stdout, around slog; Gin has no
+	// per-engine switch.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.RedirectFixedPath = false
+	e.Use(withRequestID(s.log), accessLog(s.log, s.metrics), recovery(s.log), limitBody(s.cfg.MaxBodyBytes))
+	e.NoRoute(notFound)
+	e.NoMethod(notAllowed)
+
+	e.GET(routeHealth, s.healthz)
+	e.HEAD(routeHealth, s.healthz) // some load balancers probe with HEAD
+	e.GET(routeReady, s.readyz)
+	e.HEAD(routeReady, s.readyz)
+	e.GET(routeMetrics, gin.WrapH(s.metrics.Handler()))
+	e.GET(routeMetadata, s.metadata)
+	e.GET(routeOpDefinition, s.operationDefinition)
+
+	ops := e.Group("/fhir", s.auth.middleware, noStore)
+	ops.GET("/Patient/:id/$rpm-eligibility", s.patientOperation)
+	ops.POST("/Patient/:id/$rpm-eligibility", s.patientOperation)
+	ops.POST("/Group/:id/$rpm-eligibility", s.groupOperation)
+	ops.GET("/_jobs/:id", s.jobStatus)
+	ops.DELETE("/_jobs/:id", s.jobDelete)
+	return e
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Metrics are the server's series, for hooking the FHIR client to them.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Shutdown cancels the async jobs and waits for them to stop, or for ctx.
+// Call it after http.Server.Shutdown has let running requests finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.jobs.close(ctx) }
