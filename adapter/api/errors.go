@@ -87,6 +87,8 @@ func ErrorCode(err error) string {
 		return e.Code
 	case errors.Is(err, adapter.ErrNotFound):
 		return ENOTFOUND
+	case errors.Is(err, adapter.ErrWriteDisabled):
+		return EBUSINESS
 	case errors.Is(err, fhirclient.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return ETIMEOUT
 	case errors.Is(err, fhirclient.ErrUnavailable):
@@ -115,6 +117,9 @@ func ErrorMessage(err error) string {
 			msg += fmt.Sprintf(": %d", fe.Status)
 		}
 		msg += ")"
+	}
+	if errors.Is(err, adapter.ErrWriteDisabled) {
+		msg = "write=true is refused: this service has nowhere to write"
 	}
 	if code == ENOTFOUND && errors.Is(err, adapter.ErrNotFound) {
 		msg = "the patient or group is not known to the FHIR source"

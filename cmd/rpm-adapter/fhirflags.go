@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -37,8 +38,16 @@ func (f *fhirFlags) register(fs *flag.FlagSet) {
 
 // client builds the FHIR client for base.
 func (f *fhirFlags) client(base string, logger *slog.Logger, onRetry func(fhirclient.RetryEvent)) (*fhirclient.Client, error) {
+	return f.clientWith(base, logger, onRetry, nil)
+}
+
+// clientWith is client with a transport (for metrics), nil for the default.
+func (f *fhirFlags) clientWith(base string, logger *slog.Logger, onRetry func(fhirclient.RetryEvent), rt http.RoundTripper) (*fhirclient.Client, error) {
 	cfg := fhirclient.Config{BaseURL: base, PageSize: f.pageSize, MaxRetries: f.maxRetries,
 		Timeout: f.timeout, Logger: logger, OnRetry: onRetry}
+	if rt != nil {
+		cfg.HTTPClient = &http.Client{Transport: rt}
+	}
 	switch {
 	case f.token != "" && f.smartTokenURL != "":
 		return nil, usagef("give a static token or SMART Backend Services, not both")

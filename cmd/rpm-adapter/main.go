@@ -4,6 +4,7 @@
 //	rpm-adapter evaluate [--source DIR | --fhir-base URL] [--patient ID ...] [--group ID]
 //	                     (--month YYYY-MM | --date YYYY-MM-DD) [--timezone ZONE] [--write] [--out DIR]
 //	rpm-adapter generate [--out DIR] [size options]
+//	rpm-adapter serve    [--addr HOST:PORT] [--fhir-base URL | --source DIR] [--out DIR]
 //
 // Every flag can also be set through the environment as RPM_<FLAG>, with
 // dashes as underscores (RPM_FHIR_BASE, RPM_TOKEN, …).
@@ -24,6 +25,7 @@ const usage = `usage: rpm-adapter <command> [flags]
 commands:
   evaluate   evaluate patients for a month or an as-of date and write the results
   generate   write a deterministic synthetic Bulk Data export
+  serve      run the FHIR-shaped eligibility API
 
 Run "rpm-adapter <command> -h" for the flags of a command.
 `
@@ -54,6 +56,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		code, err = runEvaluate(ctx, args[1:], stdout, stderr, getenv)
 	case "generate":
 		err = runGenerate(args[1:], stdout, stderr, getenv)
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr, getenv)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/api"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
+)
+
+// runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
+// SIGINT), then lets running requests finish.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	fs := newFlagSet("serve", stderr)
+	var c commonFlags
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	tokens := fs.String("api-tokens", "", "bearer tokens of the API, comma- or newline-separated (prefer RPM_API_TOKENS)")
+	tokenFile := fs.String("api-token-file", "", "file with one bearer token per line")
+	insecure := fs.Bool("insecure", false, "allow binding beyond loopback without API tokens")
+	publicURL := fs.String("public-url", "", "externally visible base URL for async job links")
+	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
+	if err := fs.Parse(args); err != nil {
+		return usageOrHelp(err)
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	toks := api.ParseTokens(*tokens)
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return usagef("reading --api-token-file: %v", err)
+		}
+		toks = append(toks, api.ParseTokens(string(b))...)
+	}
+	if err := api.CheckBind(*addr, len(toks), *insecure); err != nil {
+		return usagef("%v", err)
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	metrics := api.NewMetrics()
+	cfg := api.Config{Tokens: toks, PublicURL: *publicURL, Canonical: c.canonical, Logger: logger, Metrics: metrics}
+	if *zone != "" {
+		loc, err := time.LoadLocation(*zone)
+		if err != nil {
+			return usagef("--service-timezone %q is not an IANA time zone", *zone)
+		}
+		cfg.Location = loc
+	}
+
+	svc, closeSvc, err := c.service(ctx, logger, metrics)
+	if err != nil {
+		return err
+	}
+	defer closeSvc()
+	srv, err := api.New(cfg, svc)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	hs := api.NewHTTPServer(*addr, srv, cfg)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("listen: %v", err)
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "notice", api.BindNotice(*addr, len(toks)))
+	fmt.Fprintf(stdout, "listening on http://%s/fhir\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Graceful shutdown: stop accepting, let running requests finish.
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	srv.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return err
+}
+
+// service builds the adapter.Service behind the API: the FHIR server (reads,
+// and writes when asked), or an NDJSON folder or the embedded sample (read
+// only; write=true writes NDJSON into --out).
+func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.Metrics) (*adapter.Service, func(), error) {
+	reader, err := fhirmap.NewReader(fhirmap.Options{Canonical: c.canonical})
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	wopts := fhirmap.WriteOptions{Canonical: c.canonical, Tenant: c.tenant, BillingOrganization: c.organization}
+	if c.fhir.conditionalUpdate {
+		wopts.Mode = fhirmap.ConditionalPut
+	}
+	writer, err := fhirmap.NewWriter(wopts)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	ev := c.evaluator()
+	ev.Writer = writer
+	if c.fhirBase != "" {
+		client, err := c.fhir.clientWith(c.fhirBase, logger, m.FHIRRetry, m.InstrumentTransport(http.DefaultTransport))
+		if err != nil {
+			return nil, nil, err
+		}
+		src, err := adapter.NewFHIRSource(client, reader, c.policy)
+		if err != nil {
+			return nil, nil, err
+		}
+		sink, err := adapter.NewFHIRSink(client, writer)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc, err := adapter.NewService(src, ev, sink)
+		if err != nil {
+			return nil, nil, err
+		}
+		svc.Ping = func(ctx context.Context) error {
+			_, err := client.Do(ctx, &fhirclient.Request{Method: http.MethodGet, URL: "metadata", Idempotent: true})
+			return err
+		}
+		return svc, func() {}, nil
+	}
+	fsys, err := c.exportFS()
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := adapter.LoadNDJSON(ctx, fsys, reader)
+	if err != nil {
+		return nil, nil, usagef("reading the export: %v", err)
+	}
+	out := c.out
+	if out == "" {
+		out = "rpm-out"
+	}
+	sink, err := adapter.NewNDJSONSink(out)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	svc, err := adapter.NewService(src, ev, sink)
+	if err != nil {
+		return nil, nil, err
+	}
+	logger.Info("serving an NDJSON export read-only", "source", strings.TrimSpace(c.source), "write_folder", out)
+	return svc, func() { sink.Close() }, nil
+}
