@@ -3,8 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter/bulk"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
@@ -12,7 +19,10 @@ import (
 
 // runEnv is what a command runs with: a source, a sink, an evaluator.
 type runEnv struct {
-	source    adapter.Source
+	source adapter.Source
+	// members, when set, names the population (the FHIR server's Group)
+	// while source holds the data (a bulk export).
+	members   adapter.Source
 	sink      adapter.Sink
 	evaluator *adapter.Evaluator
 	logger    *slog.Logger
@@ -58,6 +68,11 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		if env.source, err = adapter.NewFHIRSource(client, reader, c.policy); err != nil {
 			return nil, err
 		}
+		if c.bulk {
+			if err := c.bulkSource(ctx, env, client, reader); err != nil {
+				return nil, err
+			}
+		}
 		if write {
 			s, err := adapter.NewFHIRSink(client, writer)
 			if err != nil {
@@ -96,6 +111,41 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		env.sink = sinks
 	}
 	return env, nil
+}
+
+// bulkSource replaces the per-patient searches by one Group/$export: the
+// export's NDJSON files become the source, the Group read from the server
+// still names the patients (so a member the export lacks is reported).
+func (c *commonFlags) bulkSource(ctx context.Context, env *runEnv, client *fhirclient.Client, reader *fhirmap.Reader) error {
+	req := bulk.ExportRequest{Group: c.group,
+		Types: []string{"Patient", "Observation", "Communication", "Encounter", "EpisodeOfCare", "ChargeItem"}}
+	if c.since != "" {
+		t, err := time.Parse(time.RFC3339, c.since)
+		if err != nil {
+			return usagef("--since %q is not an RFC 3339 instant", c.since)
+		}
+		req.Since = t
+	}
+	tmp, err := os.MkdirTemp("", "rpm-bulk-")
+	if err != nil {
+		return err
+	}
+	env.closers = append(env.closers, func() error { return os.RemoveAll(tmp) })
+	dir := filepath.Join(tmp, "export")
+	m, err := bulk.Export(ctx, client, req, dir, bulk.Options{PollMax: c.bulkPollMax, Logger: env.logger})
+	if err != nil {
+		return fmt.Errorf("bulk export: %w", err)
+	}
+	if m.Cleanup != nil {
+		env.logger.Warn("bulk export job not deleted", "err", m.Cleanup)
+	}
+	src, err := adapter.LoadNDJSON(ctx, os.DirFS(dir), reader)
+	if err != nil {
+		return fmt.Errorf("reading the bulk export: %w", err)
+	}
+	env.members = env.source
+	env.source = src
+	return nil
 }
 
 // multiSink writes to each sink in turn.

@@ -22,8 +22,13 @@ type commonFlags struct {
 	source, fhirBase, out, timezone string
 	organization, tenant, canonical string
 	concurrency                     int
-	policy                          rules.Policy
-	fhir                            fhirFlags
+	// Bulk Data pull (evaluate only).
+	bulk        bool
+	group       string
+	since       string
+	bulkPollMax time.Duration
+	policy      rules.Policy
+	fhir        fhirFlags
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -94,6 +99,9 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	enrollment := fs.String("enrollment", "", "episode start YYYY-MM-DD overriding EpisodeOfCare (R-PER-2)")
 	write := fs.Bool("write", false, "write the results back to the FHIR server (--fhir-base)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	fs.BoolVar(&c.bulk, "bulk", false, "pull the group through FHIR Bulk Data Group/$export instead of per-patient searches")
+	fs.StringVar(&c.since, "since", "", "with --bulk: only resources changed since this instant (RFC 3339)")
+	fs.DurationVar(&c.bulkPollMax, "bulk-poll-max", 60*time.Second, "with --bulk: longest wait between status polls, whatever Retry-After says")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, usageOrHelp(err)
 	}
@@ -110,6 +118,13 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return exitUsage, usagef("%v", err)
 	}
+	if c.bulk && (c.fhirBase == "" || *group == "") {
+		return exitUsage, usagef("--bulk needs --fhir-base and --group")
+	}
+	if c.since != "" && !c.bulk {
+		return exitUsage, usagef("--since is for --bulk")
+	}
+	c.group = *group
 	if *write && c.fhirBase == "" {
 		return exitUsage, usagef("--write writes to a FHIR server: give --fhir-base (NDJSON results go to --out)")
 	}
@@ -125,7 +140,11 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		if c.fhirBase != "" && *group == "" {
 			return exitUsage, usagef("reading from a FHIR server needs --patient or --group")
 		}
-		if ids, err = env.source.Patients(ctx, *group); err != nil {
+		members := env.source
+		if env.members != nil {
+			members = env.members
+		}
+		if ids, err = members.Patients(ctx, *group); err != nil {
 			if errors.Is(err, adapter.ErrNotFound) {
 				return exitUsage, usagef("group %q not found", *group)
 			}
