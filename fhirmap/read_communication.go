@@ -136,20 +136,22 @@ func (d *decoder) communication() Resource {
 				d.issue(T+".sent", CodeImpreciseDate, SeverityWarning, "sent has no time of day, so it cannot start an interaction.")
 			}
 		case "medium":
-			d.concepts(T+".medium", SeverityWarning, func(system, code []byte) {
-				m := rules.MediumOther
-				if string(system) == SystemParticipMode {
-					m = mediumOf(code)
-				}
-				if mediumRank(m) > mediumRank(c.Medium) {
-					c.Medium = m
-				}
-			})
-			if c.Medium == rules.MediumNone {
+			d.array(T+".medium", SeverityWarning, func(int) {
 				// A medium given only as text is still a medium, but not one
 				// the rules can class as interactive (R-IC-3).
-				c.Medium = rules.MediumOther
-			}
+				if c.Medium == rules.MediumNone {
+					c.Medium = rules.MediumOther
+				}
+				d.codings(T+".medium", SeverityWarning, func(system, code []byte) {
+					m := rules.MediumOther
+					if string(system) == SystemParticipMode {
+						m = mediumOf(code)
+					}
+					if mediumRank(m) > mediumRank(c.Medium) {
+						c.Medium = m
+					}
+				})
+			})
 		case "category":
 			d.concepts(T+".category", SeverityWarning, func(system, code []byte) {
 				if string(system) != d.r.programSys {
