@@ -45,17 +45,9 @@ func (e *runEnv) close() error {
 func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (*runEnv, error) {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env := &runEnv{logger: logger, evaluator: c.evaluator()}
-	reader, err := fhirmap.NewReader(fhirmap.Options{Canonical: c.canonical})
+	reader, writer, err := c.mappers()
 	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	wopts := fhirmap.WriteOptions{Canonical: c.canonical, Tenant: c.tenant, BillingOrganization: c.organization}
-	if c.fhir.conditionalUpdate {
-		wopts.Mode = fhirmap.ConditionalPut
-	}
-	writer, err := fhirmap.NewWriter(wopts)
-	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, err
 	}
 	env.evaluator.Writer = writer
 
@@ -111,6 +103,23 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		env.sink = sinks
 	}
 	return env, nil
+}
+
+// mappers builds the FHIR reader and writer from the flags.
+func (c *commonFlags) mappers() (*fhirmap.Reader, *fhirmap.Writer, error) {
+	reader, err := fhirmap.NewReader(fhirmap.Options{Canonical: c.canonical})
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	wopts := fhirmap.WriteOptions{Canonical: c.canonical, Tenant: c.tenant, BillingOrganization: c.organization}
+	if c.fhir.conditionalUpdate {
+		wopts.Mode = fhirmap.ConditionalPut
+	}
+	writer, err := fhirmap.NewWriter(wopts)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	return reader, writer, nil
 }
 
 // bulkSource replaces the per-patient searches by one Group/$export: the

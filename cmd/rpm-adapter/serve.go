@@ -15,7 +15,6 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/api"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
-	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
 
 // runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
@@ -104,17 +103,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 // and writes when asked), or an NDJSON folder or the embedded sample (read
 // only; write=true writes NDJSON into --out).
 func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.Metrics) (*adapter.Service, func(), error) {
-	reader, err := fhirmap.NewReader(fhirmap.Options{Canonical: c.canonical})
+	reader, writer, err := c.mappers()
 	if err != nil {
-		return nil, nil, usagef("%v", err)
-	}
-	wopts := fhirmap.WriteOptions{Canonical: c.canonical, Tenant: c.tenant, BillingOrganization: c.organization}
-	if c.fhir.conditionalUpdate {
-		wopts.Mode = fhirmap.ConditionalPut
-	}
-	writer, err := fhirmap.NewWriter(wopts)
-	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, nil, err
 	}
 	ev := c.evaluator()
 	ev.Writer = writer
