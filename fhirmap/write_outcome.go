@@ -40,12 +40,81 @@ func (w *Writer) OperationOutcome(patientID, scope string, issues []Issue, notes
 	if len(issues) == 0 && len(notes) == 0 {
 		return nil, nil
 	}
-	issueSys := Canonical(w.canonical, PathIssueSystem)
 	oo := &oopb.OperationOutcome{
 		Id:        wID(ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, patientID, "issues", 0, rules.RuleSetID("scope:"+scope)))),
 		Meta:      w.wMeta(),
 		Extension: []*dtpb.Extension{extRef(Canonical(w.canonical, PathExtSubject), "Patient/"+patientID)},
 	}
+	w.addOutcomeIssues(oo, issues, notes)
+	res, err := w.finish("OperationOutcome", writeIdent{id: oo.Id.Value}, oo)
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON, nil
+}
+
+// maxExportIssues bounds the issues listed one by one in an export-level
+// OperationOutcome; the rest are counted.
+const maxExportIssues = 1000
+
+// ExportOutcome builds the OperationOutcome of the issues that belong to no
+// patient (a malformed NDJSON line, a resource about a patient the export
+// does not hold, a resource type the adapter does not read), or nil when
+// there are none. Information-level issues (out of scope, nothing wrong) are
+// counted per resource type and code instead of listed; errors and warnings
+// are listed, up to a bound, then counted.
+func (w *Writer) ExportOutcome(scope string, issues []Issue) ([]byte, error) {
+	if len(issues) == 0 {
+		return nil, nil
+	}
+	type key struct{ typ, code string }
+	counts := map[key]int{}
+	var order []key
+	var listed []Issue
+	var notes []Note
+	more := 0
+	for _, is := range issues {
+		if is.Severity == SeverityInformation {
+			k := key{is.ResourceType, is.Code}
+			if counts[k] == 0 {
+				order = append(order, k)
+			}
+			counts[k]++
+			continue
+		}
+		if len(listed) < maxExportIssues {
+			listed = append(listed, is)
+		} else {
+			more++
+		}
+	}
+	for _, k := range order {
+		what := k.typ
+		if what == "" {
+			what = "resources"
+		}
+		notes = append(notes, Note{Severity: SeverityInformation, Code: k.code,
+			Message: fmt.Sprintf("%d %s not read (%s).", counts[k], what, k.code)})
+	}
+	if more > 0 {
+		notes = append(notes, Note{Severity: SeverityWarning, Code: "more-issues",
+			Message: fmt.Sprintf("%d more issues are not listed.", more)})
+	}
+	oo := &oopb.OperationOutcome{
+		Id:   wID(ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, "", "export-issues", 0, rules.RuleSetID("scope:"+scope)))),
+		Meta: w.wMeta(),
+	}
+	w.addOutcomeIssues(oo, listed, notes)
+	res, err := w.finish("OperationOutcome", writeIdent{id: oo.Id.Value}, oo)
+	if err != nil {
+		return nil, err
+	}
+	return res.JSON, nil
+}
+
+// addOutcomeIssues appends the notes, then the issues.
+func (w *Writer) addOutcomeIssues(oo *oopb.OperationOutcome, issues []Issue, notes []Note) {
+	issueSys := Canonical(w.canonical, PathIssueSystem)
 	for _, n := range notes {
 		oo.Issue = append(oo.Issue, &oopb.OperationOutcome_Issue{
 			Severity: &oopb.OperationOutcome_Issue_SeverityCode{Value: severityCode(n.Severity)},
@@ -67,11 +136,6 @@ func (w *Writer) OperationOutcome(patientID, scope string, issues []Issue, notes
 		}
 		oo.Issue = append(oo.Issue, iss)
 	}
-	res, err := w.finish("OperationOutcome", writeIdent{id: oo.Id.Value}, oo)
-	if err != nil {
-		return nil, err
-	}
-	return res.JSON, nil
 }
 
 // issueWhere says which resource or NDJSON line an issue is about.

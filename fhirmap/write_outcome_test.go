@@ -40,3 +40,29 @@ func TestOperationOutcomeIsNilWithNothingToSay(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, js)
 }
+
+func TestExportOutcomeCountsOutOfScopeAndListsProblems(t *testing.T) {
+	w, err := NewWriter(WriteOptions{Tenant: "t"})
+	require.NoError(t, err)
+	var issues []Issue
+	for i := 0; i < 5; i++ {
+		issues = append(issues, Issue{ResourceType: "Device", Code: CodeUnknownResourceType,
+			Severity: SeverityInformation, Message: "The adapter does not read this resource type; it was skipped."})
+	}
+	issues = append(issues, Issue{Code: CodeMalformedJSON, Severity: SeverityError, Line: 3,
+		Message: "The line is not valid JSON; it was skipped."})
+	js, err := w.ExportOutcome("2026-10", issues)
+	require.NoError(t, err)
+	u, err := jsonformat.NewUnmarshaller("UTC", fhirversion.R4)
+	require.NoError(t, err)
+	_, err = u.Unmarshal(js)
+	require.NoError(t, err, string(js))
+	s := string(js)
+	assert.Contains(t, s, "5 Device not read")
+	assert.Contains(t, s, "(line 3)")
+	assert.NotContains(t, s, "rpm-subject")
+
+	none, err := w.ExportOutcome("2026-10", nil)
+	require.NoError(t, err)
+	assert.Nil(t, none)
+}

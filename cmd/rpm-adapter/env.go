@@ -105,6 +105,22 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 	return env, nil
 }
 
+// writeOrphans writes the issues of an NDJSON export that belong to no
+// patient (malformed lines, resources about patients the export lacks,
+// resource types the adapter does not read) as one OperationOutcome, so
+// nothing is skipped silently. It returns how many issues there were.
+func (e *runEnv) writeOrphans(ctx context.Context, job adapter.Job) (int, error) {
+	src, ok := e.source.(*adapter.NDJSONSource)
+	if !ok || len(src.Orphans) == 0 || e.sink == nil || e.evaluator.Writer == nil {
+		return 0, nil
+	}
+	js, err := e.evaluator.Writer.ExportOutcome(job.String(), src.Orphans)
+	if err != nil {
+		return 0, err
+	}
+	return len(src.Orphans), e.sink.Write(ctx, &adapter.Outcome{OperationOutcome: js})
+}
+
 // mappers builds the FHIR reader and writer from the flags.
 func (c *commonFlags) mappers() (*fhirmap.Reader, *fhirmap.Writer, error) {
 	reader, err := fhirmap.NewReader(fhirmap.Options{Canonical: c.canonical})

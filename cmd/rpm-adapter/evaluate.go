@@ -163,11 +163,18 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	if err != nil {
 		return exitPartial, err
 	}
+	orphans, err := env.writeOrphans(ctx, job)
+	if err != nil {
+		return exitPartial, fmt.Errorf("writing the export's issues: %w", err)
+	}
 	if err := env.close(); err != nil {
 		return exitPartial, fmt.Errorf("writing results: %w", err)
 	}
 	if err := sum.WriteTable(stdout); err != nil {
 		return exitPartial, err
+	}
+	if orphans > 0 {
+		fmt.Fprintf(stdout, "%d input issues belong to no evaluated patient (see OperationOutcome.ndjson)\n", orphans)
 	}
 	if env.outDir != "" {
 		fmt.Fprintf(stdout, "results written to %s\n", env.outDir)

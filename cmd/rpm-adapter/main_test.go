@@ -113,3 +113,20 @@ func TestGenerateDefaultReproducesTheSample(t *testing.T) {
 		assert.True(t, slices.Equal(a, b), filepath.Base(w))
 	}
 }
+
+func TestEvaluateReportsLinesThatBelongToNoPatient(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	data := `{"resourceType":"Patient","id":"p1","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/timezone","valueCode":"America/Chicago"}]}
+{"resourceType":"Observation","id":"o1","status":"final",
+{"resourceType":"Observation","id":"o2","status":"final","subject":{"reference":"Patient/ghost"},"effectiveDateTime":"2026-10-02T08:00:00-05:00","device":{"reference":"Device/d"},"valueQuantity":{"value":1}}
+`
+	require.NoError(t, os.WriteFile(filepath.Join(src, "mixed.ndjson"), []byte(data), 0o644))
+	code, stdout, errs := run(t, nil, "evaluate", "--month", "2026-10", "--source", src, "--out", out)
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, stdout, "1 patients, 0 failed")
+	assert.Contains(t, stdout, "input issues belong to no evaluated patient")
+	oo, err := os.ReadFile(filepath.Join(out, "OperationOutcome.ndjson"))
+	require.NoError(t, err)
+	assert.Contains(t, string(oo), "malformed-json")
+	assert.Contains(t, string(oo), "patient-not-in-export")
+}
