@@ -125,7 +125,10 @@ func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s search: %w", typ, upstream(err))
+		// Not upstream(err): a 404/410 here is a search that failed (HAPI
+		// answers 410 for a next link whose search expired), not an unknown
+		// patient; the API must say 502, not 404.
+		return fmt.Errorf("%s search: %w", typ, err)
 	}
 	for _, c := range comms {
 		in, issues := fhirmap.Interaction(c, encounters[c.Encounter])
@@ -163,14 +166,22 @@ func (s *FHIRSource) firstReading(ctx context.Context, pd *PatientData, to strin
 		return nil
 	})
 	if err != nil && !errors.Is(err, errFound) {
-		return fmt.Errorf("first reading search: %w", upstream(err))
+		return fmt.Errorf("first reading search: %w", err)
 	}
 	return nil
 }
 
-// upstream maps the client's not-found to the adapter's.
+// upstream maps the client's not-found to the adapter's. The server's
+// diagnostics are dropped from it: HAPI's name the resource it did not find
+// ("Resource Patient/<id> is not known"), and the runner logs this error.
 func upstream(err error) error {
 	if errors.Is(err, fhirclient.ErrNotFound) {
+		var fe *fhirclient.Error
+		if errors.As(err, &fe) {
+			quiet := *fe
+			quiet.Issues = nil
+			return fmt.Errorf("%w: %w", ErrNotFound, &quiet)
+		}
 		return fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	return err
