@@ -9,5 +9,5 @@
 // It is imported by tests only. It may read and print test data freely (the
 // sample is synthetic), but it never changes resources it did not load:
 // every test owns the ids under its prefix, so tests share one server.
-// HAPI-NOTES.md lists the server behaviours the tests had to handle.
+// The README's "FHIR server notes" list the server behaviours the tests had to handle.
 package e2etest
