@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -156,12 +157,24 @@ func (s *FHIRSink) ownChargeItems(ctx context.Context, patientID string) ([][]by
 
 // closeTask completes or cancels the window's earlier Task, if it is open.
 func (s *FHIRSink) closeTask(ctx context.Context, set *fhirmap.WindowSet, now time.Time) (fhirmap.BundleEntry, bool, error) {
-	raw, err := s.Client.Read(ctx, fhirmap.TypeTask, set.TaskID)
-	if errors.Is(err, fhirclient.ErrNotFound) {
-		return fhirmap.BundleEntry{}, false, nil
-	}
+	// A search by _id, not a read: most closed windows never had a Task,
+	// and a read would answer (and log) a 404 for each of them.
+	var raw []byte
+	err := s.Client.Search(ctx, fhirmap.TypeTask, url.Values{"_id": {set.TaskID}}, func(page []byte) error {
+		raws, err := fhirmap.BundleResources(page)
+		for _, r := range raws {
+			var head struct{ ResourceType, ID string }
+			if json.Unmarshal(r, &head) == nil && head.ResourceType == fhirmap.TypeTask && head.ID == set.TaskID {
+				raw = r
+			}
+		}
+		return err
+	})
 	if err != nil {
 		return fhirmap.BundleEntry{}, false, fmt.Errorf("reading the earlier Task: %w", err)
+	}
+	if raw == nil {
+		return fhirmap.BundleEntry{}, false, nil
 	}
 	outcome := fhirmap.TaskCancelled
 	for _, ci := range set.ChargeItems {
