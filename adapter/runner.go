@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -30,6 +31,13 @@ var ErrNotFound = errors.New("not found")
 
 // Runner evaluates a list of patients with bounded concurrency. One
 // patient's failure is recorded and never stops the others.
+//
+// Each patient is loaded, evaluated and handed to the Sink as soon as it is
+// done, so output is written as the run goes. With a Sink, the row a run
+// keeps holds the outcome without what the Sink already wrote (Resources,
+// Writes, the OperationOutcome JSON) and without the result's evidence
+// lists, so a population run's memory does not grow with its write-back or
+// its readings; KeepWritten keeps everything.
 type Runner struct {
 	Source      Source
 	Sink        Sink // nil: evaluate only
@@ -38,7 +46,18 @@ type Runner struct {
 	Logger      *slog.Logger
 	// Progress, when set, is called after each patient (done of total).
 	Progress func(done, total int)
+	// KeepWritten keeps each row's whole outcome after the Sink wrote it.
+	KeepWritten bool
+	// Forget lets a source that can (NDJSONSource) drop a patient's facts
+	// once every row of that patient in the run is done, so that a one-pass
+	// population run ends holding its rows only and its memory does not
+	// grow with the readings. A later Load of a forgotten patient fails:
+	// leave it off when the source serves more than one run.
+	Forget bool
 }
+
+// forgetter is a source that can drop a patient's facts.
+type forgetter interface{ Forget(patientID string) }
 
 // Row is one patient's line of a run: an outcome or an error.
 type Row struct {
@@ -82,6 +101,16 @@ func (r *Runner) Run(ctx context.Context, ids []string, job Job) (*Summary, erro
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	// rowsLeft counts each patient's unfinished rows (ids may repeat), so a
+	// patient is forgotten only when no worker can still load it.
+	forget, _ := r.Source.(forgetter)
+	var rowsLeft map[string]int
+	if r.Forget && forget != nil {
+		rowsLeft = make(map[string]int, len(ids))
+		for _, id := range ids {
+			rowsLeft[id]++
+		}
+	}
 	for range min(workers, max(len(ids), 1)) {
 		wg.Go(func() {
 			for i := range next {
@@ -96,7 +125,15 @@ func (r *Runner) Run(ctx context.Context, ids []string, job Job) (*Summary, erro
 				if r.Progress != nil {
 					r.Progress(done, len(ids))
 				}
+				last := false
+				if rowsLeft != nil {
+					rowsLeft[ids[i]]--
+					last = rowsLeft[ids[i]] == 0
+				}
 				mu.Unlock()
+				if last {
+					forget.Forget(ids[i])
+				}
 			}
 		})
 	}
@@ -133,7 +170,31 @@ func (r *Runner) one(ctx context.Context, id string, job Job) Row {
 	if r.Sink != nil {
 		if err := r.Sink.Write(ctx, out); err != nil {
 			row.Err = fmt.Errorf("write: %w", err)
+		} else if !r.KeepWritten {
+			row.Outcome = written(out)
 		}
 	}
 	return row
+}
+
+// written is what a row keeps of an outcome the Sink wrote: the verdicts
+// (windows, counts, code lines, findings, progress), not the resources nor
+// the per-day and per-interval evidence, which are in the written output.
+func written(out *Outcome) *Outcome {
+	slim := &Outcome{PatientID: out.PatientID, NotEvaluated: out.NotEvaluated,
+		Issues: out.Issues, Warnings: out.Warnings}
+	if res := out.Result; res != nil {
+		r := *res
+		r.Periods = slices.Clone(res.Periods)
+		for i := range r.Periods {
+			r.Periods[i].Evidence = nil
+		}
+		r.Months = slices.Clone(res.Months)
+		for i := range r.Months {
+			r.Months[i].Evidence = nil
+			r.Months[i].InteractiveRefs = nil
+		}
+		slim.Result = &r
+	}
+	return slim
 }
