@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -74,5 +73,3 @@ func (f *fhirFlags) clientWith(base string, logger *slog.Logger, onRetry func(fh
 	}
 	return c, nil
 }
-
-func (f *fhirFlags) String() string { return fmt.Sprintf("page-size=%d", f.pageSize) }
