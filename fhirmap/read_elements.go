@@ -19,11 +19,7 @@ func (d *decoder) str(path string, sev Severity) ([]byte, bool) {
 // position. A wrong JSON type is reported at path with severity sev.
 func (d *decoder) codings(path string, sev Severity, fn func(system, code []byte)) {
 	s := &d.s
-	if !s.begin('{') {
-		if s.err == "" {
-			s.skip()
-			d.issue(path, CodeInvalidType, sev, "The element is not a CodeableConcept object.")
-		}
+	if !d.open('{', path, sev, "The element is not a CodeableConcept object.") {
 		return
 	}
 	for first := true; s.next('}', &first); {
@@ -31,11 +27,7 @@ func (d *decoder) codings(path string, sev Severity, fn func(system, code []byte
 			s.skip()
 			continue
 		}
-		if !s.begin('[') {
-			if s.err == "" {
-				s.skip()
-				d.issue(path, CodeInvalidType, sev, "CodeableConcept.coding is not an array.")
-			}
+		if !d.open('[', path, sev, "CodeableConcept.coding is not an array.") {
 			continue
 		}
 		for first := true; s.next(']', &first); {
@@ -47,11 +39,7 @@ func (d *decoder) codings(path string, sev Severity, fn func(system, code []byte
 // coding reads one Coding object and calls fn with its system and code.
 func (d *decoder) coding(path string, sev Severity, fn func(system, code []byte)) {
 	s := &d.s
-	if !s.begin('{') {
-		if s.err == "" {
-			s.skip()
-			d.issue(path, CodeInvalidType, sev, "A coding is not a JSON object.")
-		}
+	if !d.open('{', path, sev, "A coding is not a JSON object.") {
 		return
 	}
 	var system, code []byte
@@ -74,11 +62,7 @@ func (d *decoder) coding(path string, sev Severity, fn func(system, code []byte)
 // the current position.
 func (d *decoder) concepts(path string, sev Severity, fn func(system, code []byte)) {
 	s := &d.s
-	if !s.begin('[') {
-		if s.err == "" {
-			s.skip()
-			d.issue(path, CodeInvalidType, sev, "The element is not an array.")
-		}
+	if !d.open('[', path, sev, "The element is not an array.") {
 		return
 	}
 	for first := true; s.next(']', &first); {
@@ -89,11 +73,7 @@ func (d *decoder) concepts(path string, sev Severity, fn func(system, code []byt
 // array calls fn for each element of the array at the current position.
 func (d *decoder) array(path string, sev Severity, fn func(i int)) {
 	s := &d.s
-	if !s.begin('[') {
-		if s.err == "" {
-			s.skip()
-			d.issue(path, CodeInvalidType, sev, "The element is not an array.")
-		}
+	if !d.open('[', path, sev, "The element is not an array.") {
 		return
 	}
 	i := 0
@@ -106,11 +86,7 @@ func (d *decoder) array(path string, sev Severity, fn func(i int)) {
 // It returns false (having skipped the value) when it is not an object.
 func (d *decoder) object(path string, sev Severity, fn func(key []byte)) bool {
 	s := &d.s
-	if !s.begin('{') {
-		if s.err == "" {
-			s.skip()
-			d.issue(path, CodeInvalidType, sev, "The element is not a JSON object.")
-		}
+	if !d.open('{', path, sev, "The element is not a JSON object.") {
 		return false
 	}
 	for first := true; s.next('}', &first); {
@@ -259,4 +235,20 @@ func (d *decoder) revisit(at int, fn func()) {
 	if d.s.err == "" {
 		d.s.i = save
 	}
+}
+
+// open enters the object or array (delim) at the current position. When the
+// JSON value there has another type, it is skipped and reported at path with
+// severity sev and msg, and open returns false (also on a syntax error, which
+// the scanner reports itself).
+func (d *decoder) open(delim byte, path string, sev Severity, msg string) bool {
+	s := &d.s
+	if s.begin(delim) {
+		return true
+	}
+	if s.err == "" {
+		s.skip()
+		d.issue(path, CodeInvalidType, sev, msg)
+	}
+	return false
 }
