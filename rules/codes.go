@@ -4,8 +4,8 @@ import "fmt"
 
 // deviceLines selects the device codes of a period (R-DEV-1, R-DEV-2,
 // R-SET-1, R-SET-2, R-PER-3) and explains a miss.
-func deviceLines(rs RuleSetID, p Policy, w Window, days int) ([]CodeLine, []Finding) {
-	dos := w.End // R-DOS-1
+// dos is the date of service chosen by device_dos (R-DOS-1).
+func deviceLines(rs RuleSetID, p Policy, w Window, days int, dos Date) ([]CodeLine, []Finding) {
 	var lines []CodeLine
 	var why []Finding
 	switch {
@@ -33,9 +33,15 @@ func deviceLines(rs RuleSetID, p Policy, w Window, days int) ([]CodeLine, []Find
 		if rs.has2026Codes() {
 			setupMin = p.SetupMinDays2026
 		}
-		if days >= setupMin && len(lines) > 0 {
+		switch {
+		case days >= setupMin && len(lines) > 0:
 			lines = append([]CodeLine{{Code: CodeSetup, Units: 1, DOS: dos}}, lines...)
-		} else if len(lines) > 0 {
+		case rs.has2026Codes() && days >= ShortDeviceDays:
+			// R-SET-3: sources disagree whether CPT 2026 lowered 99453 to 2
+			// days; withhold it visibly and let a person decide.
+			why = append(why, Finding{Code: "setup-2026-review", Rule: "R-SET-3",
+				Message: fmt.Sprintf("99453 withheld: 2026 guidance on its day threshold is unsettled; %d days in the first period.", days)})
+		case len(lines) > 0:
 			why = append(why, Finding{Code: "setup-below-threshold", Rule: "R-SET-2",
 				Message: fmt.Sprintf("Set-up (99453) needs %d days in the first period; %d recorded.", setupMin, days)})
 		}

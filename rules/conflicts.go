@@ -41,3 +41,19 @@ func (ev *evaluation) conflict(w Window, same []string) (Finding, bool) {
 	}
 	return Finding{}, false
 }
+
+// Code99091 is the physiologic data collection and interpretation code that
+// is not billed in a month with a time code (R-CON-3).
+const Code99091 = "99091"
+
+// clash99091 looks for a 99091 charge overlapping month w (R-CON-3). Its
+// organization does not matter: the clash is per patient and month.
+func (ev *evaluation) clash99091(w Window) (Finding, bool) {
+	for _, c := range ev.req.Charges {
+		if c.Code == Code99091 && w.Overlaps(c.Start, c.End) {
+			return Finding{Code: "clash-99091", Rule: "R-CON-3", Ref: c.Ref,
+				Message: "A 99091 charge overlaps this month; 99091 is not billed in the same month as 99457, 99458 or 99470, so no time code is emitted."}, true
+		}
+	}
+	return Finding{}, false
+}

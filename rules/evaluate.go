@@ -23,10 +23,22 @@ type Request struct {
 	EpisodeStart Date
 	// Organization is the billing organization evaluated for (R-PER-4).
 	Organization string
-	Policy       Policy
+	// Policy is the default profile's policy: the caller merges the
+	// deployment's policy flags into it (R-PAY-1).
+	Policy Policy
+	// DefaultProfile is the id of the deployment's default profile (R-PAY-2):
+	// "" or MedicareFFS for the built-in one, else the id of one of Profiles.
+	DefaultProfile string
+	// Profiles are the loaded payer profiles a Coverage can select (R-PAY-2).
+	Profiles     []Profile
 	Readings     []Reading
 	Interactions []Interaction
 	Charges      []Charge
+	// Coverages, Conditions and Consents of the patient (R-PAY-2, R-PAY-3,
+	// R-ELIG-1); needed only when profiles or require_consent use them.
+	Coverages  []Coverage
+	Conditions []Condition
+	Consents   []Consent
 }
 
 // Scope chooses the windows to evaluate. Set exactly one field.
@@ -57,11 +69,15 @@ func Evaluate(req Request, scope Scope) (*Result, error) {
 	if err := req.Policy.Validate(); err != nil {
 		return nil, err
 	}
+	def, err := defaultProfile(req)
+	if err != nil {
+		return nil, err
+	}
 	if (scope.Month == NoDate) == (scope.Date == NoDate) {
 		return nil, errors.New("rules: scope needs exactly one of a month or a date")
 	}
 
-	ev := newEvaluation(req)
+	ev := newEvaluation(req, def)
 	res := &Result{
 		Zone:     req.Location.String(),
 		Policy:   req.Policy,
@@ -98,6 +114,34 @@ func Evaluate(req Request, scope Scope) (*Result, error) {
 	}
 	res.Months = []MonthResult{ev.month(month)}
 	return res, nil
+}
+
+// defaultProfile finds the deployment's default profile (R-PAY-2) and
+// checks that the loaded profiles can be told apart.
+func defaultProfile(req Request) (Profile, error) {
+	seen := make(map[string]bool, len(req.Profiles))
+	var def *Profile
+	for i, p := range req.Profiles {
+		if err := p.Validate(); err != nil {
+			return Profile{}, fmt.Errorf("rules: profile %q: %w", p.ID, err)
+		}
+		if seen[p.ID] {
+			return Profile{}, fmt.Errorf("rules: profile id %q is loaded twice", p.ID)
+		}
+		seen[p.ID] = true
+		if p.ID == req.DefaultProfile {
+			def = &req.Profiles[i]
+		}
+	}
+	switch {
+	case def != nil:
+		p := *def
+		p.Policy = req.Policy
+		return p, nil
+	case req.DefaultProfile == "" || req.DefaultProfile == MedicareFFS:
+		return DefaultProfile(req.Policy), nil
+	}
+	return Profile{}, fmt.Errorf("rules: the default profile %q is not loaded", req.DefaultProfile)
 }
 
 func noPeriodFinding(anchor Date, month Window, scope Scope) Finding {

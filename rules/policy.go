@@ -16,6 +16,33 @@ type Policy struct {
 	// TMRequiresDataInMonth requires a qualifying reading in the month for
 	// time codes (R-TM-5).
 	TMRequiresDataInMonth bool `json:"tm_requires_data_in_month"`
+	// DeviceDOS chooses the date of service of the device codes (R-DOS-1):
+	// DOSPeriodEnd or DOSLastReading.
+	DeviceDOS DeviceDOS `json:"device_dos"`
+	// RequireConsent requires an active RPM Consent covering each window's
+	// date of service (R-ELIG-1).
+	RequireConsent bool `json:"require_consent"`
+}
+
+// DeviceDOS is the value of the policy device_dos (R-DOS-1).
+type DeviceDOS string
+
+// The device_dos choices (R-DOS-1).
+const (
+	// DOSPeriodEnd: the last day of the 30-day period (the default).
+	DOSPeriodEnd DeviceDOS = "period-end"
+	// DOSLastReading: the last local date of the period with a qualifying
+	// reading, as a Medicare contractor (NGS) tells billers.
+	DOSLastReading DeviceDOS = "last-reading"
+)
+
+// ParseDeviceDOS reads a device_dos value.
+func ParseDeviceDOS(s string) (DeviceDOS, error) {
+	switch d := DeviceDOS(s); d {
+	case DOSPeriodEnd, DOSLastReading:
+		return d, nil
+	}
+	return "", fmt.Errorf("rules: device_dos must be %q or %q, got %q", DOSPeriodEnd, DOSLastReading, s)
 }
 
 // medicare99458Units is the Medicare unit limit of 99458 per month (R-TM-4).
@@ -29,6 +56,8 @@ func DefaultPolicy() Policy {
 		SetupMinDays2026:      16,
 		Max99458Units:         medicare99458Units,
 		TMRequiresDataInMonth: true,
+		DeviceDOS:             DOSPeriodEnd,
+		RequireConsent:        false,
 	}
 }
 
@@ -42,6 +71,9 @@ func (p Policy) Validate() error {
 	// billing a fourth unit would be an audit finding, not a setting.
 	if p.Max99458Units < 0 || p.Max99458Units > medicare99458Units {
 		return fmt.Errorf("rules: max_99458_units must be 0..%d, got %d", medicare99458Units, p.Max99458Units)
+	}
+	if _, err := ParseDeviceDOS(string(p.DeviceDOS)); err != nil {
+		return err
 	}
 	return nil
 }

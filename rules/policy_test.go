@@ -9,11 +9,13 @@ import (
 
 func TestDefaultPolicyIsTheRuleBooks(t *testing.T) {
 	want := rules.Policy{
-		InPersonInteractive:   true,  // R-IC-2
-		CountPreliminary:      false, // R-DAY-1
-		SetupMinDays2026:      16,    // R-SET-2
-		Max99458Units:         3,     // R-TM-4
-		TMRequiresDataInMonth: true,  // R-TM-5
+		InPersonInteractive:   true,               // R-IC-2
+		CountPreliminary:      false,              // R-DAY-1
+		SetupMinDays2026:      16,                 // R-SET-2
+		Max99458Units:         3,                  // R-TM-4
+		TMRequiresDataInMonth: true,               // R-TM-5
+		DeviceDOS:             rules.DOSPeriodEnd, // R-DOS-1
+		RequireConsent:        false,              // R-ELIG-1
 	}
 	if d := diff(want, rules.DefaultPolicy()); d != "" {
 		t.Errorf("DefaultPolicy mismatch (-want +got):\n%s", d)

@@ -45,7 +45,10 @@ func randomCase(rng *rand.Rand) (rules.Request, rules.Scope) {
 		SetupMinDays2026:      2 + rng.IntN(15),
 		Max99458Units:         rng.IntN(4),
 		TMRequiresDataInMonth: rng.IntN(3) != 0,
+		DeviceDOS:             []rules.DeviceDOS{rules.DOSPeriodEnd, rules.DOSLastReading}[rng.IntN(2)],
+		RequireConsent:        rng.IntN(4) == 0,
 	}
+	addPayerInputs(rng, &req, someDate)
 	statuses := []rules.ReadingStatus{rules.StatusFinal, rules.StatusFinal, rules.StatusFinal, rules.StatusAmended,
 		rules.StatusCorrected, rules.StatusPreliminary, rules.StatusEnteredInError, rules.StatusOther}
 	for range rng.IntN(80) {
@@ -83,7 +86,7 @@ func randomCase(rng *rand.Rand) (rules.Request, rules.Scope) {
 		}
 		req.Interactions = append(req.Interactions, in)
 	}
-	chargeCodes := []string{rules.CodeDevice16, rules.CodeDeviceShort, rules.CodeSetup, rules.CodeTM20, "98977", "98980"}
+	chargeCodes := []string{rules.CodeDevice16, rules.CodeDeviceShort, rules.CodeSetup, rules.CodeTM20, "98977", "98980", rules.Code99091}
 	orgs := []string{"Organization/own", "Organization/other", ""}
 	for range rng.IntN(3) {
 		start := someDate()
@@ -99,6 +102,58 @@ func randomCase(rng *rand.Rand) (rules.Request, rules.Scope) {
 	return req, rules.DateScope(someDate())
 }
 
+// addPayerInputs gives a random case payer profiles (R-PAY-1..4), the
+// Coverages that choose them, Conditions and Consents (R-ELIG-1), so every
+// invariant is checked under every profile.
+func addPayerInputs(rng *rand.Rand, req *rules.Request, someDate func() rules.Date) {
+	payors := []rules.Payor{{Reference: "Organization/acme"}, {System: "urn:npi", Value: "1"}, {Reference: "Organization/beta"}}
+	for i := range rng.IntN(4) {
+		p := rules.Profile{ID: fmt.Sprintf("payer-%d", i), Start: rules.NoDate, End: rules.NoDate, Policy: rules.DefaultPolicy(),
+			Payors: []rules.Payor{payors[rng.IntN(len(payors))]}}
+		p.Policy.Max99458Units = rng.IntN(4)
+		p.Policy.DeviceDOS = []rules.DeviceDOS{rules.DOSPeriodEnd, rules.DOSLastReading}[rng.IntN(2)]
+		p.Policy.RequireConsent = rng.IntN(2) == 0
+		p.Policy.CountPreliminary = rng.IntN(2) == 0
+		p.Policy.InPersonInteractive = rng.IntN(2) == 0
+		if rng.IntN(3) == 0 {
+			p.Start = someDate()
+			p.End = p.Start.AddDays(rng.IntN(120))
+		}
+		if rng.IntN(2) == 0 {
+			p.Covered = []rules.ConditionSet{{System: "icd", Prefixes: []string{"I50", "O1"}}}
+		}
+		req.Profiles = append(req.Profiles, p)
+	}
+	if len(req.Profiles) > 0 && rng.IntN(4) == 0 {
+		req.DefaultProfile = req.Profiles[rng.IntN(len(req.Profiles))].ID
+	}
+	refs := []string{"Organization/acme", "Organization/beta", "Organization/other"}
+	for i := range rng.IntN(3) {
+		c := rules.Coverage{Ref: fmt.Sprintf("Coverage/%d", i), Active: rng.IntN(5) != 0, PayorRefs: []string{refs[rng.IntN(len(refs))]}}
+		if rng.IntN(3) == 0 {
+			c.PayorIDs = []rules.Identifier{{System: "urn:npi", Value: "1"}}
+		}
+		if rng.IntN(2) == 0 {
+			c.Start = rules.MomentOn(someDate())
+		}
+		req.Coverages = append(req.Coverages, c)
+	}
+	codes := []string{"I50.22", "E11.9", "O13.1"}
+	for i := range rng.IntN(3) {
+		c := rules.Condition{Ref: fmt.Sprintf("Condition/%d", i), Active: rng.IntN(5) != 0, Refuted: rng.IntN(6) == 0,
+			Codes: []rules.Coding{{System: "icd", Code: codes[rng.IntN(len(codes))]}}}
+		if rng.IntN(2) == 0 {
+			c.Onset = rules.MomentOn(someDate())
+		}
+		req.Conditions = append(req.Conditions, c)
+	}
+	for i := range rng.IntN(3) {
+		start := someDate()
+		req.Consents = append(req.Consents, rules.Consent{Ref: fmt.Sprintf("Consent/%d", i), Active: rng.IntN(5) != 0,
+			RPM: rng.IntN(5) != 0, Deny: rng.IntN(8) == 0, Start: rules.MomentOn(start), End: rules.MomentOn(start.AddDays(rng.IntN(90)))})
+	}
+}
+
 // shuffled returns req with every input list in a random order.
 func shuffled(req rules.Request, rng *rand.Rand) rules.Request {
 	req.Readings = slices.Clone(req.Readings)
@@ -107,6 +162,14 @@ func shuffled(req rules.Request, rng *rand.Rand) rules.Request {
 	rng.Shuffle(len(req.Readings), func(i, j int) { req.Readings[i], req.Readings[j] = req.Readings[j], req.Readings[i] })
 	rng.Shuffle(len(req.Interactions), func(i, j int) { req.Interactions[i], req.Interactions[j] = req.Interactions[j], req.Interactions[i] })
 	rng.Shuffle(len(req.Charges), func(i, j int) { req.Charges[i], req.Charges[j] = req.Charges[j], req.Charges[i] })
+	req.Profiles = slices.Clone(req.Profiles)
+	req.Coverages = slices.Clone(req.Coverages)
+	req.Conditions = slices.Clone(req.Conditions)
+	req.Consents = slices.Clone(req.Consents)
+	rng.Shuffle(len(req.Profiles), func(i, j int) { req.Profiles[i], req.Profiles[j] = req.Profiles[j], req.Profiles[i] })
+	rng.Shuffle(len(req.Coverages), func(i, j int) { req.Coverages[i], req.Coverages[j] = req.Coverages[j], req.Coverages[i] })
+	rng.Shuffle(len(req.Conditions), func(i, j int) { req.Conditions[i], req.Conditions[j] = req.Conditions[j], req.Conditions[i] })
+	rng.Shuffle(len(req.Consents), func(i, j int) { req.Consents[i], req.Consents[j] = req.Consents[j], req.Consents[i] })
 	return req
 }
 
@@ -149,6 +212,7 @@ func checkInvariants(t *testing.T, req rules.Request, res *rules.Result) {
 			}
 		}
 		checkProvisional(t, p.Provisional, p.Progress, p.Lines, p.Billable(), req.AsOf <= p.Window.End)
+		checkPayer(t, req, p.Window, p.Profile, p.DOS, p.Consent, p.Lines, p.Findings)
 	}
 	for _, m := range res.Months {
 		if m.DataDays > m.Window.Len() || m.Minutes != int(m.Seconds/60) || m.Minutes < 0 {
@@ -168,6 +232,38 @@ func checkInvariants(t *testing.T, req rules.Request, res *rules.Result) {
 			last = e.End
 		}
 		checkProvisional(t, m.Provisional, m.Progress, m.Lines, m.Billable(), req.AsOf <= m.Window.End)
+		checkPayer(t, req, m.Window, m.Profile, m.DOS, m.Consent, m.Lines, m.Findings)
+	}
+}
+
+// checkPayer asserts the payer invariants of a window: its profile is a
+// loaded one or the default (R-PAY-1), its DOS lies in it and every line
+// carries it (R-DOS-1), and a withholding finding leaves no line (R-PAY-2,
+// R-PAY-3, R-ELIG-1, R-CON-3).
+func checkPayer(t *testing.T, req rules.Request, w rules.Window, pc rules.ProfileChoice, dos rules.Date, consent string, lines []rules.CodeLine, fs []rules.Finding) {
+	t.Helper()
+	known := pc.ID == rules.MedicareFFS && (req.DefaultProfile == "" || req.DefaultProfile == rules.MedicareFFS)
+	for _, p := range req.Profiles {
+		known = known || p.ID == pc.ID
+	}
+	if !known || pc.Policy.Validate() != nil {
+		t.Errorf("R-PAY-1 window %s judged by unknown profile %q or invalid policy %+v", w.Start, pc.ID, pc.Policy)
+	}
+	if !w.Contains(dos) {
+		t.Errorf("R-DOS-1 DOS %s outside window %s..%s", dos, w.Start, w.End)
+	}
+	for _, l := range lines {
+		if l.DOS != dos {
+			t.Errorf("R-DOS-1 line %s has DOS %s, window DOS %s", l.Code, l.DOS, dos)
+		}
+	}
+	if (consent == rules.ConsentNotChecked) == pc.Policy.RequireConsent && !contains(findingCodes(fs), "payer-profile-ambiguous") {
+		t.Errorf("R-ELIG-1 consent state %q with require_consent=%t", consent, pc.Policy.RequireConsent)
+	}
+	for _, code := range []string{"payer-profile-ambiguous", "condition-not-covered", "no-consent", "clash-99091"} {
+		if contains(findingCodes(fs), code) && len(lines) > 0 {
+			t.Errorf("R-PAY-2 R-PAY-3 R-ELIG-1 R-CON-3 finding %s but lines %s", code, codes(lines))
+		}
 	}
 }
 

@@ -23,8 +23,15 @@ type PeriodResult struct {
 	Window      Window
 	RuleSet     RuleSetID
 	Provisional bool
-	Days        int
-	Evidence    []DayEvidence
+	// Profile is the payer profile that judged the period and its policy
+	// values (R-PAY-1); DOS the date of service its lines carry (R-DOS-1,
+	// moved by the profile's device_dos).
+	Profile ProfileChoice
+	DOS     Date
+	// Consent is ConsentNotChecked, ConsentOnFile or ConsentMissing (R-ELIG-1).
+	Consent  string
+	Days     int
+	Evidence []DayEvidence
 	// Progress is set for an open (provisional) window (R-PER-5).
 	Progress *Progress
 	Lines    []CodeLine
@@ -37,6 +44,10 @@ type MonthResult struct {
 	Window      Window
 	RuleSet     RuleSetID
 	Provisional bool
+	// Profile, DOS and Consent as for a period (R-PAY-1, R-DOS-1, R-ELIG-1).
+	Profile ProfileChoice
+	DOS     Date
+	Consent string
 	// Seconds is the merged RPM time in the month; Minutes its floor (R-TIME-5).
 	Seconds int64
 	Minutes int

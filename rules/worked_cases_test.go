@@ -19,6 +19,8 @@ type workedCase struct {
 	periods, months []string
 	// findings must each be part of some finding's "code: message".
 	findings []string
+	// check, when set, asserts more of each scope's result.
+	check func(t *testing.T, res *rules.Result)
 }
 
 func (c workedCase) run(t *testing.T) {
@@ -26,6 +28,9 @@ func (c workedCase) run(t *testing.T) {
 	var periods, months, findings []string
 	for _, s := range c.scopes {
 		res := evaluate(t, c.req, s)
+		if c.check != nil {
+			c.check(t, res)
+		}
 		for _, p := range res.Periods {
 			periods = append(periods, periodLine(p))
 		}
@@ -123,11 +128,11 @@ func TestWorkedCases(t *testing.T) {
 			findings: []string{"days-below-threshold: 15 of 16 days"},
 		},
 		{
-			name:     "C3 2026: 15 dates give 99445 and no 99453 (R-DEV-2, R-SET-2)",
+			name:     "C3 2026: 15 dates give 99445 and no 99453 (R-DEV-2, R-SET-3)",
 			req:      withReq(dev2026, func(r *rules.Request) { r.Readings = daily("Observation/d", newYork, day(2026, 3, 1), 15, 9, 0) }),
 			scopes:   march2026,
 			periods:  []string{"period #0 2026-03-01..2026-03-30 cms-pfs-2026: 15 days [99445]"},
-			findings: []string{"setup-below-threshold", "days-below-16: 15 of 16 days"},
+			findings: []string{"setup-2026-review: 99453 withheld", "days-below-16: 15 of 16 days"},
 		},
 		{
 			name:     "C4 2026: 12 readings on one date give nothing (R-DEV-2, R-DAY-2)",
@@ -262,6 +267,93 @@ func TestWorkedCases(t *testing.T) {
 			}),
 			scopes:  []rules.Scope{rules.DateScope(day(2026, 10, 25))},
 			periods: []string{"period #0 2026-10-10..2026-11-08 cms-pfs-2026: 16 days [99453 99454]"},
+		},
+		{
+			name:     "C18 2026: a first period of 10 days gives 99445, no 99453 and a setup-2026-review finding (R-SET-3)",
+			req:      withReq(dev2026, func(r *rules.Request) { r.Readings = daily("Observation/d", newYork, day(2026, 3, 1), 10, 9, 0) }),
+			scopes:   march2026,
+			periods:  []string{"period #0 2026-03-01..2026-03-30 cms-pfs-2026: 10 days [99445]"},
+			findings: []string{"setup-2026-review: 99453 withheld: 2026 guidance on its day threshold is unsettled; 10 days in the first period."},
+		},
+		{
+			name: "C19 device_dos last-reading: the last reading on day 27 makes 99454's DOS day 27 (R-DOS-1)",
+			req: withReq(dev2025, func(r *rules.Request) {
+				r.Policy.DeviceDOS = rules.DOSLastReading
+				r.Readings = daily("Observation/d", newYork, day(2025, 3, 10), 18, 9, 0) // 10 March .. 27 March
+			}),
+			scopes:  march2025,
+			periods: []string{"period #0 2025-03-01..2025-03-30 cms-pfs-2021: 18 days [99453 99454]"},
+			check: func(t *testing.T, res *rules.Result) {
+				p := res.Periods[0]
+				if p.DOS != day(2025, 3, 27) || p.Profile.Policy.DeviceDOS != rules.DOSLastReading {
+					t.Errorf("R-DOS-1 DOS %s under %q, want 2025-03-27 under last-reading", p.DOS, p.Profile.Policy.DeviceDOS)
+				}
+				for _, l := range p.Lines {
+					if l.DOS != day(2025, 3, 27) {
+						t.Errorf("R-DOS-1 %s has DOS %s, want 2025-03-27", l.Code, l.DOS)
+					}
+				}
+			},
+		},
+		{
+			name: "C20 a 99091 charge in the month with 45 min and a call gives no time code (R-CON-3)",
+			req: withReq(tm(2026, call("Communication/1", callAt(2026), 45*time.Minute)), func(r *rules.Request) {
+				r.Charges = []rules.Charge{{Ref: "ChargeItem/91", Code: "99091", Start: day(2026, 4, 1), End: day(2026, 4, 30), Organization: "Organization/own"}}
+			}),
+			scopes:   april(2026),
+			months:   []string{"month 2026-04 cms-pfs-2026: 45 min interactive []"},
+			findings: []string{"clash-99091"},
+		},
+		{
+			name: "C21 a profile with max_99458_units 2 and 80 min with a call gives 99457 + 99458x2, 20 min unbilled (R-PAY-1, R-TM-4)",
+			req: withReq(tm(2026, call("Communication/1", callAt(2026), 80*time.Minute)), func(r *rules.Request) {
+				p := rules.DefaultProfile(rules.DefaultPolicy())
+				p.ID, p.Payors = "acme-commercial-2026", []rules.Payor{{Reference: "Organization/acme-health"}}
+				p.Policy.Max99458Units = 2
+				r.Profiles = []rules.Profile{p}
+				r.Coverages = []rules.Coverage{{Ref: "Coverage/c21", Active: true, PayorRefs: []string{"Organization/acme-health"}}}
+			}),
+			scopes:   april(2026),
+			months:   []string{"month 2026-04 cms-pfs-2026: 80 min interactive [99457 99458x2] unbilled 20 min"},
+			findings: []string{"minutes-beyond-cap"},
+			check: func(t *testing.T, res *rules.Result) {
+				if pc := res.Months[0].Profile; pc.ID != "acme-commercial-2026" || pc.Source != "coverage" || pc.Coverage != "Coverage/c21" {
+					t.Errorf("R-PAY-2 profile choice %+v, want acme-commercial-2026 through Coverage/c21", pc)
+				}
+			},
+		},
+		{
+			name: "C22 require_consent on and the Consent ended before the DOS gives nothing (R-ELIG-1)",
+			req: withReq(dev2025, func(r *rules.Request) {
+				r.Policy.RequireConsent = true
+				r.Readings = daily("Observation/d", newYork, day(2025, 3, 1), 16, 9, 0)
+				r.Consents = []rules.Consent{{Ref: "Consent/c22", Active: true, RPM: true,
+					Start: rules.MomentOn(day(2024, 3, 1)), End: rules.MomentOn(day(2025, 3, 29))}}
+			}),
+			scopes:   march2025,
+			periods:  []string{"period #0 2025-03-01..2025-03-30 cms-pfs-2021: 16 days []"},
+			findings: []string{"no-consent"},
+			check: func(t *testing.T, res *rules.Result) {
+				if c := res.Periods[0].Consent; c != rules.ConsentMissing {
+					t.Errorf("R-ELIG-1 consent %q, want %q", c, rules.ConsentMissing)
+				}
+			},
+		},
+		{
+			name: "C23 a profile with covered conditions and only E11.9 on file gives nothing (R-PAY-3)",
+			req: withReq(dev2026, func(r *rules.Request) {
+				r.Readings = daily("Observation/d", newYork, day(2026, 3, 1), 20, 9, 0)
+				p := rules.DefaultProfile(rules.DefaultPolicy())
+				p.ID, p.Payors = "acme-hf-2026", []rules.Payor{{System: "http://hl7.org/fhir/sid/us-npi", Value: "1234567893"}}
+				p.Covered = []rules.ConditionSet{{System: icd10, Prefixes: []string{"I50", "O10", "O11", "O13", "O14", "O15", "O16"}}}
+				r.Profiles = []rules.Profile{p}
+				r.Coverages = []rules.Coverage{{Ref: "Coverage/c23", Active: true,
+					PayorIDs: []rules.Identifier{{System: "http://hl7.org/fhir/sid/us-npi", Value: "1234567893"}}}}
+				r.Conditions = []rules.Condition{{Ref: "Condition/dm", Active: true, Codes: []rules.Coding{{System: icd10, Code: "E11.9"}}}}
+			}),
+			scopes:   march2026,
+			periods:  []string{"period #0 2026-03-01..2026-03-30 cms-pfs-2026: 20 days []"},
+			findings: []string{"condition-not-covered: Profile acme-hf-2026"},
 		},
 	}
 	for _, tc := range tests {
