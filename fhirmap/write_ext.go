@@ -14,11 +14,19 @@ const (
 	// PathExtRuleSet (valueCode, e.g. cms-pfs-2026) on MeasureReport,
 	// ChargeItem and Task: the rule set in force on the DOS (R-DOS-3).
 	PathExtRuleSet = PathExtension + "rpm-rule-set"
-	// PathExtPolicy (complex) on MeasureReport: the five policy values, one
-	// sub-extension each, named by their configuration keys
-	// (in_person_interactive, count_preliminary, setup_min_days_2026,
-	// max_99458_units, tm_requires_data_in_month).
+	// PathExtPolicy (complex) on MeasureReport: the policy values of the
+	// payer profile that judged the window, one sub-extension each, named by
+	// their configuration keys (in_person_interactive, count_preliminary,
+	// setup_min_days_2026, max_99458_units, tm_requires_data_in_month,
+	// device_dos, require_consent).
 	PathExtPolicy = PathExtension + "rpm-policy"
+	// PathExtPayerProfile (complex: id valueCode, source valueCode default or
+	// coverage, coverage valueReference) on MeasureReport: the payer profile
+	// that judged the window and why (R-PAY-1, R-PAY-2).
+	PathExtPayerProfile = PathExtension + "rpm-payer-profile"
+	// PathExtConsent (valueCode not-checked, on-file or missing) on
+	// MeasureReport: the consent check of the window (R-ELIG-1).
+	PathExtConsent = PathExtension + "rpm-consent"
 	// PathExtTimeZone (valueCode, IANA name) on MeasureReport: the zone every
 	// local date of the report was computed in (R-DAY-4).
 	PathExtTimeZone = PathExtension + "rpm-time-zone"
@@ -72,7 +80,7 @@ const (
 // extURLs holds the extension URLs joined once with the canonical base.
 type extURLs struct {
 	ruleSet, policy, timeZone, episodePeriod, interactive,
-	dataDays, unbilled, progress, finding, dos string
+	dataDays, unbilled, progress, finding, dos, profile, consent string
 }
 
 func newExtURLs(base string) extURLs {
@@ -87,6 +95,8 @@ func newExtURLs(base string) extURLs {
 		progress:      base + PathExtProgress,
 		finding:       base + PathExtFinding,
 		dos:           base + PathExtDateOfService,
+		profile:       base + PathExtPayerProfile,
+		consent:       base + PathExtConsent,
 	}
 }
 
@@ -99,7 +109,18 @@ func (u *extURLs) policyExt(p rules.Policy) *dtpb.Extension {
 		extInt("setup_min_days_2026", p.SetupMinDays2026),
 		extInt("max_99458_units", p.Max99458Units),
 		extBool("tm_requires_data_in_month", p.TMRequiresDataInMonth),
+		extCode("device_dos", string(p.DeviceDOS)),
+		extBool("require_consent", p.RequireConsent),
 	)
+}
+
+// profileExt records the payer profile that judged a window (R-PAY-1).
+func (u *extURLs) profileExt(c rules.ProfileChoice) *dtpb.Extension {
+	subs := []*dtpb.Extension{extCode("id", c.ID), extCode("source", c.Source)}
+	if c.Coverage != "" {
+		subs = append(subs, extRef("coverage", c.Coverage))
+	}
+	return extComplex(u.profile, subs...)
 }
 
 // progressExt describes an open window (R-PER-5).

@@ -55,10 +55,15 @@ func (w *Writer) measureReport(pid string, res *rules.Result, e *evalWindow, id 
 func (w *Writer) measureExtensions(res *rules.Result, e *evalWindow) []*dtpb.Extension {
 	u := &w.ext
 	exts := make([]*dtpb.Extension, 0, 8+len(e.findings)+len(res.Findings))
-	exts = append(exts,
-		extCode(u.ruleSet, string(e.ruleSet)),
-		u.policyExt(res.Policy),
-	)
+	exts = append(exts, extCode(u.ruleSet, string(e.ruleSet)))
+	if e.profile.ID != "" {
+		exts = append(exts, u.policyExt(e.profile.Policy), u.profileExt(e.profile))
+	} else {
+		exts = append(exts, u.policyExt(res.Policy))
+	}
+	if e.consent != "" {
+		exts = append(exts, extCode(u.consent, e.consent))
+	}
 	if res.Zone != "" {
 		exts = append(exts, extCode(u.timeZone, res.Zone))
 	}

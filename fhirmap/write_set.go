@@ -104,6 +104,8 @@ type evalWindow struct {
 	findings    []rules.Finding
 	month       *rules.MonthResult // nil for a 30-day period
 	period      *rules.PeriodResult
+	profile     rules.ProfileChoice // R-PAY-1; zero in results made before profiles
+	consent     string              // R-ELIG-1
 }
 
 func (e *evalWindow) measureName() string {
@@ -145,6 +147,7 @@ func evalWindows(res *rules.Result) []evalWindow {
 		out = append(out, evalWindow{
 			window: p.Window, ruleSet: p.RuleSet, provisional: p.Provisional, score: p.Days,
 			progress: p.Progress, lines: p.Lines, findings: p.Findings, period: p,
+			profile: p.Profile, consent: p.Consent,
 		})
 	}
 	for i := range res.Months {
@@ -152,6 +155,7 @@ func evalWindows(res *rules.Result) []evalWindow {
 		out = append(out, evalWindow{
 			window: m.Window, ruleSet: m.RuleSet, provisional: m.Provisional, score: m.Minutes,
 			progress: m.Progress, lines: m.Lines, findings: m.Findings, month: m,
+			profile: m.Profile, consent: m.Consent,
 		})
 	}
 	return out
