@@ -23,6 +23,11 @@ type PatientData struct {
 	// programs' for the conflicts (R-PER-4, R-CON-1), and the adapter's own
 	// earlier write-back.
 	Charges []*fhirmap.ChargeItem
+	// Coverages, Conditions and Consents of the patient, read only when the
+	// loaded profiles or the policy use them (R-PAY-2, R-PAY-3, R-ELIG-1).
+	Coverages  []rules.Coverage
+	Conditions []rules.Condition
+	Consents   []rules.Consent
 	// Issues are the input problems found while reading.
 	Issues []fhirmap.Issue
 	// known is set when the source holds the Patient resource itself.
@@ -31,7 +36,13 @@ type PatientData struct {
 
 // Evaluator turns one patient's data into an outcome with the rules.
 type Evaluator struct {
+	// Policy is the default payer profile's policy (R-PAY-1): the policy
+	// flags merged into it.
 	Policy rules.Policy
+	// DefaultProfile is the default profile's id ("" for medicare-ffs) and
+	// Profiles the loaded ones (R-PAY-2).
+	DefaultProfile string
+	Profiles       []rules.Profile
 	// DefaultZone is the deployment's zone for patients that carry none
 	// (R-DAY-4, last resort); nil means none.
 	DefaultZone *time.Location
@@ -69,6 +80,12 @@ func (e *Evaluator) Evaluate(pd *PatientData, job Job) (*Outcome, error) {
 		Readings:     pd.Readings,
 		Interactions: pd.Interactions,
 		Charges:      pd.charges(loc),
+		// R-PAY-2, R-PAY-3, R-ELIG-1
+		DefaultProfile: e.DefaultProfile,
+		Profiles:       e.Profiles,
+		Coverages:      pd.Coverages,
+		Conditions:     pd.Conditions,
+		Consents:       pd.Consents,
 	}
 	res, err := rules.Evaluate(req, job.scope())
 	if err != nil {

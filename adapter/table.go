@@ -3,6 +3,7 @@ package adapter
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -14,13 +15,13 @@ import (
 // sentences, which hold no patient data.
 func (s *Summary) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PATIENT\tWINDOW\tDAYS\tMIN\tINTERACTIVE\tCODES\tSTATUS")
+	fmt.Fprintln(tw, "PATIENT\tWINDOW\tDAYS\tMIN\tINTERACTIVE\tCODES\tPROFILE\tSTATUS")
 	for _, row := range s.Rows {
 		switch {
 		case row.Err != nil:
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\tfailed: %v\n", row.PatientID, row.Err)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\tfailed: %v\n", row.PatientID, row.Err)
 		case row.Outcome.Result == nil:
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\tnot evaluated: %s\n", row.PatientID, row.Outcome.NotEvaluated)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\tnot evaluated: %s\n", row.PatientID, row.Outcome.NotEvaluated)
 		default:
 			writeResultRows(tw, row.PatientID, row.Outcome.Result)
 		}
@@ -35,13 +36,13 @@ func (s *Summary) WriteTable(w io.Writer) error {
 
 func writeResultRows(w io.Writer, id string, res *rules.Result) {
 	for _, p := range res.Periods {
-		fmt.Fprintf(w, "%s\tperiod %s..%s\t%d\t\t\t%s\t%s\n", id, p.Window.Start, p.Window.End,
-			p.Days, codes(p.Lines), status(p.Provisional, p.Lines, p.Progress, p.Findings, "days"))
+		fmt.Fprintf(w, "%s\tperiod %s..%s\t%d\t\t\t%s\t%s\t%s\n", id, p.Window.Start, p.Window.End,
+			p.Days, codes(p.Lines), profile(p.Profile), status(p.Provisional, p.Lines, p.Progress, p.Findings, "days"))
 	}
 	if len(res.Periods) == 0 {
 		for _, f := range res.Findings {
 			if f.Code == "no-episode" || f.Code == "no-period-in-scope" {
-				fmt.Fprintf(w, "%s\tperiod -\t-\t\t\t-\t%s\n", id, f.Message)
+				fmt.Fprintf(w, "%s\tperiod -\t-\t\t\t-\t-\t%s\n", id, f.Message)
 			}
 		}
 	}
@@ -50,8 +51,8 @@ func writeResultRows(w io.Writer, id string, res *rules.Result) {
 		if m.Interactive {
 			ic = "yes"
 		}
-		fmt.Fprintf(w, "%s\tmonth %s\t\t%d\t%s\t%s\t%s\n", id, m.Window.Start.Time().Format("2006-01"),
-			m.Minutes, ic, codes(m.Lines), status(m.Provisional, m.Lines, m.Progress, m.Findings, "minutes"))
+		fmt.Fprintf(w, "%s\tmonth %s\t\t%d\t%s\t%s\t%s\t%s\n", id, m.Window.Start.Time().Format("2006-01"),
+			m.Minutes, ic, codes(m.Lines), profile(m.Profile), status(m.Provisional, m.Lines, m.Progress, m.Findings, "minutes"))
 	}
 }
 
@@ -69,9 +70,41 @@ func codes(lines []rules.CodeLine) string {
 	return strings.Join(parts, " ")
 }
 
+// profile names the payer profile that judged a window (R-PAY-1), with the
+// date-of-service choice when it is not the default (R-DOS-1).
+func profile(c rules.ProfileChoice) string {
+	if c.ID == "" {
+		return "-"
+	}
+	if c.Policy.DeviceDOS == rules.DOSLastReading {
+		return c.ID + " (DOS last reading)"
+	}
+	return c.ID
+}
+
+// blocking are the findings that withhold a window's codes: the table shows
+// the first as the window's status.
+var blocking = []string{"other-practitioner", "rtm-overlap", "already-charged", "no-data-in-month",
+	"no-interactive-communication", "payer-profile-ambiguous", "no-consent", "condition-not-covered", "clash-99091"}
+
+// reviews are findings a person must see even when the window bills: they
+// follow the status (R-SET-3, R-PAY-4).
+var reviews = []string{"setup-2026-review", "payer-profile-not-effective"}
+
 // status is the table's last column: billable, provisional progress
-// (R-PER-5), or the finding that explains a miss.
+// (R-PER-5), or the finding that explains a miss, then any finding that
+// needs review.
 func status(provisional bool, lines []rules.CodeLine, p *rules.Progress, fs []rules.Finding, unit string) string {
+	s := mainStatus(provisional, lines, p, fs, unit)
+	for _, f := range fs {
+		if slices.Contains(reviews, f.Code) {
+			s += " | " + f.Message
+		}
+	}
+	return s
+}
+
+func mainStatus(provisional bool, lines []rules.CodeLine, p *rules.Progress, fs []rules.Finding, unit string) string {
 	if provisional && p != nil {
 		s := fmt.Sprintf("open: %d of %d %s", p.Have, p.Need, unit)
 		if p.Missing > 0 {
@@ -86,11 +119,14 @@ func status(provisional bool, lines []rules.CodeLine, p *rules.Progress, fs []ru
 		}
 		return s
 	}
+	var msgs []string
 	for _, f := range fs {
-		switch f.Code {
-		case "other-practitioner", "rtm-overlap", "already-charged", "no-data-in-month", "no-interactive-communication":
-			return f.Message
+		if slices.Contains(blocking, f.Code) {
+			msgs = append(msgs, f.Message)
 		}
+	}
+	if len(msgs) > 0 {
+		return strings.Join(msgs, " ")
 	}
 	if len(lines) > 0 {
 		return "billable"

@@ -24,7 +24,7 @@ type workedCase struct {
 
 // workedCases lists the named edge patients in the order they are written.
 func workedCases() []workedCase {
-	out := append(deviceCases(), timeCases()...)
+	out := append(append(deviceCases(), timeCases()...), payerCases()...)
 	slices.SortFunc(out, func(a, b workedCase) int { return strings.Compare(a.id, b.id) })
 	return append(out, edgeCases()...)
 }

@@ -35,10 +35,10 @@ func deviceCases() []workedCase {
 		{
 			id: "wc-c03", zone: "America/Denver", enrollment: oct26, devices: []kind{bpCuff},
 			build: func(p *patient) { p.routine(bpCuff, spread(oct26.AddDays(1), oct26.AddDays(29), 15)) },
-			expect: ExpectedCase{Case: "C3", Rules: []string{"R-DEV-2", "R-SET-2"},
-				Expectation: "2026 DOS, 15 dates: 99445 (no 99453 under the default policy).",
+			expect: ExpectedCase{Case: "C3", Rules: []string{"R-DEV-2", "R-SET-2", "R-SET-3"},
+				Expectation: "2026 DOS, 15 dates: 99445 (no 99453 under the default policy; withheld for review, R-SET-3).",
 				Evaluations: []ExpectedEvaluation{eval(month(oct26, 0, false),
-					period(oct26, 0, 15, line("99445", 1, oct26dl)))}},
+					withFindings(period(oct26, 0, 15, line("99445", 1, oct26dl)), ExpectedFinding{Rule: "R-SET-3", Code: "setup-2026-review"}))}},
 		},
 		{
 			id: "wc-c04", zone: "America/Los_Angeles", enrollment: oct26, devices: []kind{bpCuff},

@@ -16,8 +16,12 @@ type Expected struct {
 	Note   string `json:"note"`
 	// Policy is the policy the expectations assume ("default": the rule
 	// book's defaults).
-	Policy string         `json:"policy"`
-	Cases  []ExpectedCase `json:"cases"`
+	Policy string `json:"policy"`
+	// Profiles are the payer profile files (relative to the repository
+	// root) the expectations assume loaded, with medicare-ffs the default
+	// (R-PAY-1, R-PAY-2).
+	Profiles []string       `json:"payer_profiles"`
+	Cases    []ExpectedCase `json:"cases"`
 }
 
 // ExpectedCase is one edge patient.
@@ -96,7 +100,8 @@ func Oracle() Expected {
 			"'rpm-adapter evaluate --month <month>' with the run date as_of, the day after the month, " +
 			"so every window listed is closed; periods lists every 30-day period whose last day falls in " +
 			"the month, months the calendar month. Findings list what must be present, not all there is.",
-		Policy: "default",
+		Policy:   "default",
+		Profiles: payerProfileFiles,
 	}
 	for _, c := range workedCases() {
 		ec := c.expect

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -95,7 +97,45 @@ func request(t *testing.T, p *patient, ev ExpectedEvaluation) (rules.Request, ru
 		req.Charges = append(req.Charges, rules.Charge{Ref: fmt.Sprintf("ChargeItem/chg-%s-%02d", p.id, i+1),
 			Code: c.code, Start: c.start, End: c.end, Organization: "Organization/" + c.org})
 	}
+	// R-PAY-2, R-PAY-3, R-ELIG-1: the payer inputs as fhirmap reads them,
+	// under the example profiles the oracle assumes loaded.
+	req.Profiles = exampleProfiles(t)
+	for i, c := range p.coverages {
+		cov := rules.Coverage{Ref: fmt.Sprintf("Coverage/cov-%s-%02d", p.id, i+1), Active: true, Start: rules.MomentOn(c.start)}
+		if c.payorOrg != "" {
+			cov.PayorRefs = []string{"Organization/" + c.payorOrg}
+		} else {
+			cov.PayorIDs = []rules.Identifier{{System: systemNPI, Value: c.payorNPI}}
+		}
+		req.Coverages = append(req.Coverages, cov)
+	}
+	for i, c := range p.conditions {
+		req.Conditions = append(req.Conditions, rules.Condition{Ref: fmt.Sprintf("Condition/cond-%s-%02d", p.id, i+1),
+			Active: c.clinical == "active", Onset: rules.MomentOn(c.onset), Codes: []rules.Coding{{System: systemICD10, Code: c.icd10}}})
+	}
+	for i, c := range p.consents {
+		req.Consents = append(req.Consents, rules.Consent{Ref: fmt.Sprintf("Consent/consent-%s-%02d", p.id, i+1),
+			Active: true, RPM: true, Start: rules.MomentOn(c.start), End: rules.MomentOn(c.end), DateTime: rules.MomentOn(c.start)})
+	}
 	return req, rules.MonthScope(m.Year(), m.Month())
+}
+
+// exampleProfiles loads the payer profiles the oracle names.
+func exampleProfiles(t *testing.T) []rules.Profile {
+	t.Helper()
+	var out []rules.Profile
+	for _, f := range Oracle().Profiles {
+		data, err := os.ReadFile(filepath.Join("..", "..", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := rules.ParseProfile(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 func gotLines(lines []rules.CodeLine) []ExpectedLine {

@@ -82,6 +82,10 @@ func zoneIndex(name string) int {
 const (
 	orgClinic = "rpm-clinic"
 	orgOther  = "other-clinic"
+	orgAcme   = "acme-health"   // payor of testdata/payer-profiles/acme-commercial-2026.json
+	orgBeacon = "beacon-health" // payor of testdata/payer-profiles/beacon-heart-2026.json
+	// npiAcme is Acme's payor identifier in the same profile.
+	npiAcme = "1234567893"
 	groupID   = "rpm-cohort"
 )
 
@@ -90,6 +94,8 @@ type organization struct{ id, name string }
 var organizations = [...]organization{
 	{orgClinic, "Riverside Remote Care Clinic"},
 	{orgOther, "Lakeside Cardiology Group"},
+	{orgAcme, "Acme Health (example payer)"},
+	{orgBeacon, "Beacon Health (example payer)"},
 }
 
 type practitioner struct{ id, family, given, qualification string }

@@ -80,6 +80,24 @@ type charge struct {
 	entered    time.Time
 }
 
+// coverage is a Coverage naming a payor by reference or by NPI (R-PAY-2).
+type coverage struct {
+	payorOrg, payorNPI string
+	start              rules.Date
+}
+
+// condition is a Condition (R-PAY-3).
+type condition struct {
+	icd10    string
+	clinical string // condition-clinical code
+	onset    rules.Date
+}
+
+// consent is an RPM Consent with a provision period (R-ELIG-1).
+type consent struct {
+	start, end rules.Date
+}
+
 // patient is the plan of one patient and everything about them.
 type patient struct {
 	id     string
@@ -104,6 +122,10 @@ type patient struct {
 	readings []reading
 	comms    []comm
 	charges  []charge
+	// Payer inputs (R-PAY-2, R-PAY-3, R-ELIG-1).
+	coverages  []coverage
+	conditions []condition
+	consents   []consent
 
 	rng *rand.Rand
 	// base vital signs, so a patient's readings look like one person's.
@@ -112,7 +134,8 @@ type patient struct {
 
 // reset clears p for the next patient, keeping its slices' memory.
 func (p *patient) reset(r *rand.Rand) {
-	*p = patient{readings: p.readings[:0], comms: p.comms[:0], charges: p.charges[:0], rng: r}
+	*p = patient{readings: p.readings[:0], comms: p.comms[:0], charges: p.charges[:0],
+		coverages: p.coverages[:0], conditions: p.conditions[:0], consents: p.consents[:0], rng: r}
 }
 
 // demographics draws the invented person: name, birth date, address,

@@ -19,13 +19,16 @@ const (
 	tObservation
 	tCommunication
 	tChargeItem
+	tCoverage
+	tCondition
+	tConsent
 	tGroup
 	numTypes
 )
 
 var typeNames = [numTypes]string{
 	"Organization", "Practitioner", "Patient", "Device", "EpisodeOfCare",
-	"Encounter", "Observation", "Communication", "ChargeItem", "Group",
+	"Encounter", "Observation", "Communication", "ChargeItem", "Coverage", "Condition", "Consent", "Group",
 }
 
 // Types lists the resource types an export can hold, in writing order; the
@@ -156,6 +159,7 @@ func (e *emitter) patient(bt *batch, p *patient) {
 	e.observations(bt, p)
 	e.communications(bt, p)
 	e.charges(bt, p)
+	e.payerResources(bt, p)
 }
 
 func (e *emitter) patientResource(bt *batch, p *patient) {

@@ -28,7 +28,9 @@ type commonFlags struct {
 	since       string
 	bulkPollMax time.Duration
 	policy      rules.Policy
+	payer       payerFlags
 	fhir        fhirFlags
+	flags       *flag.FlagSet
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -46,7 +48,9 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.policy.SetupMinDays2026, "setup-min-days-2026", c.policy.SetupMinDays2026, "policy: days for 99453 under cms-pfs-2026 (R-SET-2)")
 	fs.IntVar(&c.policy.Max99458Units, "max-99458-units", c.policy.Max99458Units, "policy: cap of 99458 units (R-TM-4)")
 	fs.BoolVar(&c.policy.TMRequiresDataInMonth, "tm-requires-data-in-month", c.policy.TMRequiresDataInMonth, "policy: time codes need a reading in the month (R-TM-5)")
+	c.payer.register(fs, &c.policy)
 	c.fhir.register(fs)
+	c.flags = fs
 }
 
 func (c *commonFlags) check() error {
@@ -55,6 +59,9 @@ func (c *commonFlags) check() error {
 	}
 	if c.concurrency < 1 || c.concurrency > 256 {
 		return usagef("--concurrency must be 1..256")
+	}
+	if err := c.payer.resolve(c.flags, &c.policy); err != nil {
+		return err
 	}
 	if err := c.policy.Validate(); err != nil {
 		return usagef("%v", err)
@@ -68,7 +75,8 @@ func (c *commonFlags) check() error {
 }
 
 func (c *commonFlags) evaluator() *adapter.Evaluator {
-	e := &adapter.Evaluator{Policy: c.policy, Organization: c.organization}
+	e := &adapter.Evaluator{Policy: c.policy, Organization: c.organization,
+		DefaultProfile: c.payer.profile, Profiles: c.payer.profiles}
 	if c.timezone != "" {
 		e.DefaultZone, _ = time.LoadLocation(c.timezone) // checked by check
 	}
