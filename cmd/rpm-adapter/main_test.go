@@ -22,15 +22,53 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string, stri
 	return code, out.String(), errb.String()
 }
 
+// The rule book's C18-C23 on the embedded sample with the two example payer
+// profiles loaded (R-SET-3, R-DOS-1, R-CON-3, R-PAY-1..3, R-ELIG-1).
+func TestEvaluateSampleWithExampleProfilesGivesC18ToC23(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := run(t, nil, "evaluate", "--month", "2026-10", "--out", dir, "--quiet",
+		"--payer-profile-file", "../../testdata/payer-profiles/acme-commercial-2026.json",
+		"--payer-profile-file", "../../testdata/payer-profiles/beacon-heart-2026.json")
+	require.Equal(t, exitOK, code, errs)
+	for _, re := range []string{
+		`wc-c18\s+period 2026-10-01\.\.2026-10-30\s+10\s+99445\s+medicare-ffs\s+billable \| 99453 withheld: 2026 guidance on its day threshold is unsettled; 10 days`,
+		`wc-c19\s+period 2026-10-01\.\.2026-10-30\s+18\s+99454\s+acme-commercial-2026 \(DOS last reading\)\s+billable`,
+		`wc-c20\s+month 2026-10\s+45\s+yes\s+-\s+medicare-ffs\s+A 99091 charge overlaps this month`,
+		`wc-c21\s+month 2026-10\s+80\s+yes\s+99457 99458x2\s+acme-commercial-2026 \(DOS last reading\)\s+billable`,
+		`wc-c22\s+period 2026-10-01\.\.2026-10-30\s+20\s+-\s+acme-commercial-2026 \(DOS last reading\)\s+No active RPM consent`,
+		`wc-c22\s+month 2026-10\s+25\s+yes\s+-\s+acme-commercial-2026 \(DOS last reading\)\s+No active RPM consent`,
+		`wc-c23\s+period 2026-10-01\.\.2026-10-30\s+20\s+-\s+beacon-heart-2026\s+Profile beacon-heart-2026 covers RPM only for I50`,
+	} {
+		assert.Regexp(t, re, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "ChargeItem.ndjson"))
+	require.NoError(t, err)
+	// R-DOS-1: C19's 99454 carries the last reading's date as its DOS.
+	assert.Regexp(t, `"valueDate":"2026-10-27"[^\n]*"Patient/wc-c19"|"Patient/wc-c19"[^\n]*"valueDate":"2026-10-27"`, string(raw))
+}
+
+func TestBadPayerProfileFileStopsTheStart(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"id":"x","policy":{"max_99458_units":4}}`), 0o600))
+	code, _, errs := run(t, nil, "evaluate", "--month", "2026-10", "--payer-profile-file", bad)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, bad+": policy: max_99458_units must be 0..3, got 4")
+	assert.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, "one line: %q", errs)
+
+	code, _, errs = run(t, nil, "evaluate", "--month", "2026-10", "--payer-profile", "nobody")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, `--payer-profile "nobody"`)
+}
+
 func TestEvaluateEmbeddedSampleWritesTheFourFiles(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errs := run(t, nil, "evaluate", "--month", "2026-10", "--out", dir)
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "PATIENT")
-	assert.Regexp(t, `wc-c09\s+month 2026-10\s+40\s+yes\s+99457 99458\s+billable`, out)
-	assert.Regexp(t, `wc-c03\s+period 2026-10-01\.\.2026-10-30\s+15\s+99445\s+billable`, out)
+	assert.Regexp(t, `wc-c09\s+month 2026-10\s+40\s+yes\s+99457 99458\s+medicare-ffs\s+billable`, out)
+	assert.Regexp(t, `wc-c03\s+period 2026-10-01\.\.2026-10-30\s+15\s+99445\s+medicare-ffs\s+billable \| 99453 withheld: 2026 guidance`, out)
 	assert.Regexp(t, `edge-no-timezone .*not evaluated: no time zone`, out)
-	assert.Contains(t, out, "49 patients, 0 failed")
+	assert.Contains(t, out, "55 patients, 0 failed")
 
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
