@@ -26,8 +26,12 @@ const (
 	SystemPHDCategory  = "http://hl7.org/fhir/uv/phd/CodeSystem/PhdObservationCategories"
 	SystemUCUM         = "http://unitsofmeasure.org"
 	ExtTimezone        = "http://hl7.org/fhir/StructureDefinition/timezone"
-	PHDCategoryCode    = "phd-observation"
-	TestDataCode       = "HTEST"
+	// SystemConditionClinical and SystemConditionVerStatus are the required
+	// code systems of Condition.clinicalStatus and verificationStatus.
+	SystemConditionClinical  = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+	SystemConditionVerStatus = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+	PHDCategoryCode          = "phd-observation"
+	TestDataCode             = "HTEST"
 )
 
 // Canonical joins the canonical base and a path.

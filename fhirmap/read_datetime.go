@@ -203,3 +203,49 @@ func dtDaysIn(y, m int) int {
 	}
 	return 31
 }
+
+// Moment turns w into the rules' Moment: an instant stays an instant, a
+// date-only value stays a local date (R-DAY-4), and an absent w is
+// rules.NoMoment.
+func (w When) Moment() rules.Moment {
+	switch w.Kind {
+	case WhenInstant:
+		return rules.MomentAt(w.At)
+	case WhenDate:
+		return rules.MomentOn(w.Date)
+	}
+	return rules.NoMoment
+}
+
+// whenAfter says whether a is known to be after b without a time zone: both
+// are dates, or both are instants. A date and an instant are never compared
+// here (which local day an instant falls on needs the patient's zone).
+func whenAfter(a, b When) bool {
+	switch {
+	case a.Kind == WhenDate && b.Kind == WhenDate:
+		return a.Date > b.Date
+	case a.Kind == WhenInstant && b.Kind == WhenInstant:
+		return a.At.After(b.At)
+	}
+	return false
+}
+
+// lastDayOfImprecise returns the last day of the year ("2019") or month
+// ("2019-04") that an imprecise dateTime names: the latest date it can mean.
+// ok is false for anything else.
+func lastDayOfImprecise(b []byte) (rules.Date, bool) {
+	y, ok := dtYear(b)
+	switch {
+	case !ok:
+		return rules.NoDate, false
+	case len(b) == 4:
+		return rules.DateOf(y, time.December, 31), true
+	case len(b) != 7 || b[4] != '-':
+		return rules.NoDate, false
+	}
+	m, ok := dtNum2(b, 5, 1, 12)
+	if !ok {
+		return rules.NoDate, false
+	}
+	return rules.DateOf(y, time.Month(m), dtDaysIn(y, m)), true
+}

@@ -7,8 +7,8 @@ import (
 )
 
 // Resource is one decoded input resource: *Observation, *Communication,
-// *Patient, *Encounter, *EpisodeOfCare, *ChargeItem, *Group, *Bundle or
-// *OperationOutcome.
+// *Patient, *Encounter, *EpisodeOfCare, *ChargeItem, *Coverage, *Condition,
+// *Consent, *Group, *Bundle or *OperationOutcome.
 type Resource interface {
 	ResourceType() string
 	ResourceID() string
@@ -223,6 +223,12 @@ func (d *decoder) resource() Resource {
 		return d.episodeOfCare()
 	case "ChargeItem":
 		return d.chargeItem()
+	case "Coverage":
+		return d.coverage()
+	case "Condition":
+		return d.condition()
+	case "Consent":
+		return d.consent()
 	case "Group":
 		return d.group()
 	case "Bundle":

@@ -71,15 +71,17 @@ func (d *decoder) concepts(path string, sev Severity, fn func(system, code []byt
 }
 
 // array calls fn for each element of the array at the current position.
-func (d *decoder) array(path string, sev Severity, fn func(i int)) {
+// It returns false (having skipped the value) when it is not an array.
+func (d *decoder) array(path string, sev Severity, fn func(i int)) bool {
 	s := &d.s
 	if !d.open('[', path, sev, "The element is not an array.") {
-		return
+		return false
 	}
 	i := 0
 	for first := true; s.next(']', &first); i++ {
 		fn(i)
 	}
+	return true
 }
 
 // object calls fn for each member of the object at the current position.

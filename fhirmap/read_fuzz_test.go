@@ -72,6 +72,19 @@ func readCheckInvariants(t *testing.T, in []byte, res Resource, issues []Issue) 
 		}
 	case *Communication:
 		Interaction(r, nil)
+	case *Coverage:
+		rc := r.Rules()
+		if rc.Ref != "Coverage/"+r.ID || !readValidID([]byte(r.Patient)) || len(rc.PayorRefs)+len(rc.PayorIDs) < len(r.Payors) {
+			t.Fatalf("bad coverage %+v", r)
+		}
+	case *Condition:
+		if r.Rules().Ref != "Condition/"+r.ID || !readValidID([]byte(r.Patient)) {
+			t.Fatalf("bad condition %+v", r)
+		}
+	case *Consent:
+		if r.Rules().Ref != "Consent/"+r.ID || !readValidID([]byte(r.Patient)) {
+			t.Fatalf("bad consent %+v", r)
+		}
 	}
 }
 

@@ -194,6 +194,17 @@ func readWhen(w When) any {
 	return nil
 }
 
+// readMoment renders a rules.Moment like readWhen renders a When.
+func readMoment(m rules.Moment) any {
+	switch {
+	case !m.At.IsZero():
+		return map[string]any{"instant": readTime(m.At)}
+	case m.Date == rules.NoDate || m.Date == 0:
+		return nil
+	}
+	return map[string]any{"date": readDate(m.Date)}
+}
+
 func readMediumName(m rules.Medium) string {
 	return [...]string{"none", "remote", "in-person", "written", "other"}[m]
 }
@@ -236,6 +247,23 @@ func readView(res Resource) any {
 				"end": ch.End.String(), "organization": ch.Organization, "own": ch.Own}
 		}
 		return v
+	case *Coverage:
+		rc := r.Rules()
+		return map[string]any{"resourceType": "Coverage", "id": r.ID, "patient": r.Patient, "status": r.Status,
+			"start": readWhen(r.Start), "end": readWhen(r.End), "payors": r.Payors,
+			"rules": map[string]any{"ref": rc.Ref, "active": rc.Active, "start": readMoment(rc.Start), "end": readMoment(rc.End),
+				"payorRefs": rc.PayorRefs, "payorIDs": rc.PayorIDs}}
+	case *Condition:
+		rc := r.Rules()
+		return map[string]any{"resourceType": "Condition", "id": r.ID, "patient": r.Patient,
+			"clinicalStatus": r.ClinicalStatus, "verificationStatus": r.VerificationStatus, "codes": r.Codes, "onset": readWhen(r.Onset),
+			"rules": map[string]any{"ref": rc.Ref, "active": rc.Active, "refuted": rc.Refuted, "onset": readMoment(rc.Onset), "codes": rc.Codes}}
+	case *Consent:
+		rc := r.Rules()
+		return map[string]any{"resourceType": "Consent", "id": r.ID, "patient": r.Patient, "status": r.Status, "rpm": r.RPM,
+			"provisionType": r.ProvisionType, "start": readWhen(r.Start), "end": readWhen(r.End), "dateTime": readWhen(r.DateTime),
+			"rules": map[string]any{"ref": rc.Ref, "active": rc.Active, "rpm": rc.RPM, "deny": rc.Deny,
+				"start": readMoment(rc.Start), "end": readMoment(rc.End), "dateTime": readMoment(rc.DateTime)}}
 	case *Group:
 		return map[string]any{"resourceType": "Group", "id": r.ID, "members": r.Members}
 	case *OperationOutcome:

@@ -79,6 +79,8 @@ const (
 	CodeEncounterNotFound   = "encounter-not-found"
 	CodeEncounterUnusable   = "encounter-unusable"
 	CodeStrictInvalid       = "strict-invalid" // Options.Strict: the full R4 validator objected
+	CodeMissingPayor        = "missing-payor"  // a Coverage without payor: it cannot choose a payer profile
+	CodeUnknownCode         = "unknown-code"   // a required-binding code (not a status) outside its value set, e.g. Consent.provision.type
 )
 
 // issueAt is an issue being built while the resource's id may not be known
