@@ -22,6 +22,9 @@ type FHIRSource struct {
 	Policy rules.Policy
 	// AnchorPages bounds that look-back; 0 means 20 pages.
 	AnchorPages int
+	// Payer says which payer resources to search for (fhir-mapping §1):
+	// none unless a loaded profile or the policy needs them.
+	Payer PayerInputs
 }
 
 // NewFHIRSource checks its dependencies.
@@ -80,6 +83,9 @@ func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientDa
 	if err := s.search(ctx, pd, "ChargeItem", url.Values{"patient": {id}}); err != nil {
 		return nil, err
 	}
+	if err := s.loadPayer(ctx, pd); err != nil {
+		return nil, err
+	}
 	if len(pd.Episodes) == 0 {
 		// R-PER-2: without an episode the first qualifying reading anchors
 		// the periods, which may lie before the span.
@@ -94,6 +100,7 @@ func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientDa
 func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q url.Values) error {
 	encounters := map[string]*fhirmap.Encounter{}
 	var comms []*fhirmap.Communication
+	var payer payerFacts
 	err := s.Client.Search(ctx, typ, q, func(page []byte) error {
 		b, issues := s.Reader.DecodeBundle(page)
 		pd.Issues = append(pd.Issues, issues...)
@@ -120,6 +127,10 @@ func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q 
 				if r.Patient == pd.ID {
 					pd.Charges = append(pd.Charges, r)
 				}
+			case *fhirmap.Coverage, *fhirmap.Condition, *fhirmap.Consent:
+				if patientOf(r) == pd.ID {
+					payer.add(r)
+				}
 			}
 		}
 		return nil
@@ -134,6 +145,32 @@ func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q 
 		in, issues := fhirmap.Interaction(c, encounters[c.Encounter])
 		pd.Interactions = append(pd.Interactions, in)
 		pd.Issues = append(pd.Issues, issues...)
+	}
+	pd.Coverages = append(pd.Coverages, payer.coverages...)
+	pd.Conditions = append(pd.Conditions, payer.conditions...)
+	pd.Consents = append(pd.Consents, payer.consents...)
+	return nil
+}
+
+// loadPayer searches the payer resources the profiles and policy need
+// (fhir-mapping §1), and none otherwise. The status filters only trim what
+// the server sends: the rules check status, periods and onsets themselves.
+func (s *FHIRSource) loadPayer(ctx context.Context, pd *PatientData) error {
+	id := pd.ID
+	if s.Payer.Coverage { // R-PAY-2
+		if err := s.search(ctx, pd, "Coverage", url.Values{"beneficiary": {"Patient/" + id}, "status": {"active"}}); err != nil {
+			return err
+		}
+	}
+	if s.Payer.Condition { // R-PAY-3: recurrence and relapse are active too
+		if err := s.search(ctx, pd, "Condition", url.Values{"patient": {id}, "clinical-status": {"active,recurrence,relapse"}}); err != nil {
+			return err
+		}
+	}
+	if s.Payer.Consent { // R-ELIG-1
+		if err := s.search(ctx, pd, "Consent", url.Values{"patient": {id}, "status": {"active"}}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ type chunkPatient struct {
 	patient  *fhirmap.Patient // the last Patient resource of the chunk
 	episodes []*fhirmap.EpisodeOfCare
 	charges  []*fhirmap.ChargeItem
+	payer    payerFacts
 	issues   []fhirmap.Issue
 }
 
@@ -114,6 +115,10 @@ func decodeChunk(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, c chun
 		case *fhirmap.ChargeItem:
 			cp := pat(r.Patient)
 			cp.charges = append(cp.charges, r)
+			cp.issues = append(cp.issues, issues...)
+		case *fhirmap.Coverage, *fhirmap.Condition, *fhirmap.Consent:
+			cp := pat(patientOf(r))
+			cp.payer.add(r)
 			cp.issues = append(cp.issues, issues...)
 		case *fhirmap.Group:
 			cf.groups = append(cf.groups, namedGroup{r.ID, r.Members})

@@ -43,6 +43,7 @@ type patientFacts struct {
 	episodes     []*fhirmap.EpisodeOfCare
 	interactions []rules.Interaction
 	charges      []*fhirmap.ChargeItem
+	payer        payerFacts
 	issues       []fhirmap.Issue
 }
 
@@ -193,6 +194,7 @@ func (m *merger) merge(cf *chunkFacts) {
 		pf.readings.appendSegment(&cp.obs)
 		pf.episodes = append(pf.episodes, cp.episodes...)
 		pf.charges = append(pf.charges, cp.charges...)
+		pf.payer.merge(cp.payer)
 		pf.issues = append(pf.issues, fix(cp.issues)...)
 	}
 	m.comms = append(m.comms, cf.comms...)
@@ -264,8 +266,10 @@ func (s *NDJSONSource) Load(_ context.Context, id string, _ Span) (*PatientData,
 	if err != nil {
 		return nil, err
 	}
-	return &PatientData{ID: id, Zone: pf.zone, Episodes: pf.episodes, Readings: readings,
-		Interactions: pf.interactions, Charges: pf.charges, Issues: pf.issues, known: true}, nil
+	pd := &PatientData{ID: id, Zone: pf.zone, Episodes: pf.episodes, Readings: readings,
+		Interactions: pf.interactions, Charges: pf.charges, Issues: pf.issues, known: true}
+	pf.payer.into(pd)
+	return pd, nil
 }
 
 // Forget drops the patient's facts; the patient stays listed, and Load

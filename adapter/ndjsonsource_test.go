@@ -86,6 +86,18 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 				p := pd(r.Patient)
 				p.Charges = append(p.Charges, r)
 				p.Issues = append(p.Issues, issues...)
+			case *fhirmap.Coverage:
+				p := pd(r.Patient)
+				p.Coverages = append(p.Coverages, r.Rules())
+				p.Issues = append(p.Issues, issues...)
+			case *fhirmap.Condition:
+				p := pd(r.Patient)
+				p.Conditions = append(p.Conditions, r.Rules())
+				p.Issues = append(p.Issues, issues...)
+			case *fhirmap.Consent:
+				p := pd(r.Patient)
+				p.Consents = append(p.Consents, r.Rules())
+				p.Issues = append(p.Issues, issues...)
 			case *fhirmap.Group:
 				s.groups[r.ID] = r.Members
 				s.orphans = append(s.orphans, issues...)

@@ -57,9 +57,12 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		if err != nil {
 			return nil, err
 		}
-		if env.source, err = adapter.NewFHIRSource(client, reader, c.policy); err != nil {
+		src, err := adapter.NewFHIRSource(client, reader, c.policy)
+		if err != nil {
 			return nil, err
 		}
+		src.Payer = c.evaluator().PayerInputsFor() // fhir-mapping §1: only what the profiles need
+		env.source = src
 		if c.bulk {
 			if err := c.bulkSource(ctx, env, client, reader); err != nil {
 				return nil, err

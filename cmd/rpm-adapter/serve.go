@@ -118,6 +118,7 @@ func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.M
 		if err != nil {
 			return nil, nil, err
 		}
+		src.Payer = c.evaluator().PayerInputsFor() // fhir-mapping §1: only what the profiles need
 		sink, err := adapter.NewFHIRSink(client, writer)
 		if err != nil {
 			return nil, nil, err
