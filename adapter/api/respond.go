@@ -68,13 +68,11 @@ func writeError(c *gin.Context, err error) {
 		}
 	}
 	h := c.Writer.Header()
-	switch info.status {
-	case http.StatusUnauthorized:
-		if h.Get("WWW-Authenticate") == "" {
-			h.Set("WWW-Authenticate", `Bearer realm="rpm-adapter"`)
-		}
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		h.Set("Retry-After", "30")
+	if info.status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", `Bearer realm="rpm-adapter"`)
+	}
+	if info.retryAfter != "" {
+		h.Set("Retry-After", info.retryAfter)
 	}
 	c.Set(ctxErrorCode, code)
 	c.Abort()
