@@ -107,6 +107,13 @@ type Config struct {
 	MaxHeaderBytes    int
 }
 
+// CheckConfig refuses a Config that New would refuse, so that the command
+// can say so before it listens or calls anything.
+func CheckConfig(cfg Config) error {
+	_, err := cfg.withDefaults()
+	return err
+}
+
 // withDefaults fills in defaults and refuses what cannot work.
 func (cfg Config) withDefaults() (Config, error) {
 	setDur := func(p *time.Duration, d time.Duration) {
