@@ -117,6 +117,6 @@ func (s *serveSecurity) logStart(logger *slog.Logger, addr string, toks []api.To
 	host, _, _ := net.SplitHostPort(addr)
 	if ip := net.ParseIP(host); s.publicURL == "" && (host == "" || (ip != nil && ip.IsUnspecified())) {
 		logger.Warn("listening on every interface without --public-url: async job links name " + addr +
-			", and only IP addresses and loopback names are accepted as Host (add names with --allowed-hosts)")
+			", and only this machine's addresses and loopback names are accepted as Host (add names with --allowed-hosts)")
 	}
 }
