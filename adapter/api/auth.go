@@ -12,14 +12,14 @@ import (
 // only thing between the network and patient data.
 const MinTokenLength = 16
 
-// access is what the caller's token allows.
-type access int
+// caller is who sent a request: the label of the token (AnonymousLabel
+// without tokens) and its role.
+type caller struct {
+	label string
+	role  Role
+}
 
-const (
-	accessNone access = iota
-	accessRead        // evaluate only
-	accessFull        // evaluate and write back (write=true)
-)
+func (c caller) canWrite() bool { return c.role == RoleWrite }
 
 // compareTokens is crypto/subtle's constant-time compare; a variable only so
 // that a test can prove it is the one used, for every configured token.
@@ -29,49 +29,47 @@ var compareTokens = subtle.ConstantTimeCompare
 // tokens: digests have one length, so the constant-time compare does not
 // leak a token's length either.
 type authenticator struct {
-	full, read [][sha256.Size]byte
+	digests [][sha256.Size]byte
+	callers []caller
 }
 
-func newAuthenticator(full, read []string) *authenticator {
+func newAuthenticator(tokens []Token) *authenticator {
 	a := &authenticator{}
-	for _, t := range full {
-		a.full = append(a.full, sha256.Sum256([]byte(t)))
-	}
-	for _, t := range read {
-		a.read = append(a.read, sha256.Sum256([]byte(t)))
+	for _, t := range tokens {
+		a.digests = append(a.digests, sha256.Sum256([]byte(t.Secret)))
+		a.callers = append(a.callers, caller{label: t.Label, role: t.Role})
 	}
 	return a
 }
 
 // enabled says whether any token is configured; without one, the API is
-// open and CheckBind keeps it on loopback.
-func (a *authenticator) enabled() bool { return len(a.full)+len(a.read) > 0 }
+// read-only and CheckBind keeps it on loopback.
+func (a *authenticator) enabled() bool { return len(a.digests) > 0 }
 
-// check returns what token allows. Every configured digest is compared,
-// with no early exit, so the time taken says nothing about which matched.
-func (a *authenticator) check(token string) access {
+// check returns the caller of token, false when no token matches. Every
+// configured digest is compared, with no early exit, so the time taken says
+// nothing about which matched. (New refuses a secret configured twice.)
+func (a *authenticator) check(token string) (caller, bool) {
 	d := sha256.Sum256([]byte(token))
-	full, read := 0, 0
-	for i := range a.full {
-		full |= compareTokens(d[:], a.full[i][:])
+	found := -1
+	for i := range a.digests {
+		if compareTokens(d[:], a.digests[i][:]) == 1 {
+			found = i
+		}
 	}
-	for i := range a.read {
-		read |= compareTokens(d[:], a.read[i][:])
+	if found < 0 {
+		return caller{}, false
 	}
-	switch {
-	case full == 1:
-		return accessFull
-	case read == 1:
-		return accessRead
-	}
-	return accessNone
+	return a.callers[found], true
 }
 
 // middleware answers 401 with a WWW-Authenticate challenge (RFC 6750) when
-// the bearer token is missing or unknown, and records the caller's access.
+// the bearer token is missing or unknown, and records the caller. Without
+// tokens every caller is the anonymous reader: a page in the operator's
+// browser must never be able to make the adapter write (issue 11, point 1).
 func (a *authenticator) middleware(c *gin.Context) {
 	if !a.enabled() {
-		c.Set(ctxAccess, accessFull)
+		c.Set(ctxCaller, caller{label: AnonymousLabel, role: RoleRead})
 		c.Next()
 		return
 	}
@@ -80,13 +78,13 @@ func (a *authenticator) middleware(c *gin.Context) {
 		writeError(c, Errorf(EUNAUTHORIZED, "a bearer token is required"))
 		return
 	}
-	acc := a.check(token)
-	if acc == accessNone {
+	who, ok := a.check(token)
+	if !ok {
 		c.Header("WWW-Authenticate", `Bearer realm="rpm-adapter", error="invalid_token"`)
 		writeError(c, Errorf(EUNAUTHORIZED, "the bearer token is not valid"))
 		return
 	}
-	c.Set(ctxAccess, acc)
+	c.Set(ctxCaller, who)
 	c.Next()
 }
 
@@ -100,23 +98,10 @@ func bearerToken(h string) (string, bool) {
 	return token, token != ""
 }
 
-// canWrite says whether the caller may ask for write=true.
-func canWrite(c *gin.Context) bool {
-	acc, _ := c.Get(ctxAccess)
-	return acc == accessFull
-}
-
-// ParseTokens reads tokens from RPM_API_TOKENS or a token file: separated by
-// commas, spaces or new lines; lines starting with # are comments.
-func ParseTokens(text string) []string {
-	var out []string
-	for line := range strings.Lines(text) {
-		if strings.HasPrefix(strings.TrimSpace(line), "#") {
-			continue
-		}
-		out = append(out, strings.FieldsFunc(line, func(r rune) bool {
-			return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
-		})...)
-	}
-	return out
+// callerOf is the caller the middleware recorded; the zero caller (no
+// label, no role) when the request was refused before.
+func callerOf(c *gin.Context) caller {
+	v, _ := c.Get(ctxCaller)
+	who, _ := v.(caller)
+	return who
 }

@@ -55,12 +55,13 @@ func TestReadOnlyTokenMayNotWrite(t *testing.T) {
 
 func TestOpenEndpointsNeedNoToken(t *testing.T) {
 	s := newTestServer(t, withTokens(), nil)
-	for _, target := range []string{"/healthz", "/readyz", "/metrics", "/fhir/metadata",
+	for _, target := range []string{"/healthz", "/readyz", "/fhir/metadata",
 		"/fhir/OperationDefinition/Patient-rpm-eligibility"} {
 		assert.Equal(t, http.StatusOK, s.do(t, req{method: http.MethodGet, target: target}).Code, target)
 	}
 	for _, r := range []req{
 		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility"},
+		{method: http.MethodGet, target: "/metrics"},
 		{method: http.MethodGet, target: "/fhir/_jobs/0123456789abcdef0123456789abcdef"},
 		{method: http.MethodDelete, target: "/fhir/_jobs/0123456789abcdef0123456789abcdef"},
 	} {
@@ -68,10 +69,40 @@ func TestOpenEndpointsNeedNoToken(t *testing.T) {
 	}
 }
 
-func TestNoTokensMeansOpen(t *testing.T) {
-	s := newTestServer(t, Config{}, nil)
-	bundleOf(t, s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true"}))
-	assert.True(t, s.fake.lastCall(t).write)
+// Issue 11, point 1: without tokens anyone on the machine (and any page in
+// its browser) reaches the API, so it evaluates but never writes.
+func TestTokenlessModeIsReadOnly(t *testing.T) {
+	fake := newFake()
+	fake.groups["g1"] = []string{"p1"}
+	s := newTestServer(t, Config{}, fake)
+	bundleOf(t, s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility"}))
+	for _, r := range []req{
+		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true"},
+		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility",
+			body: `{"resourceType":"Parameters","parameter":[{"name":"write","valueBoolean":true}]}`},
+		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility?write=true"},
+		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility?write=true", header: respondAsync},
+	} {
+		w := s.do(t, r)
+		assert.Equal(t, http.StatusForbidden, w.Code, r.target)
+		assert.Contains(t, outcomeOf(t, w).Issue[0].Diagnostics, "write role", r.target)
+	}
+	s.fake.mu.Lock()
+	defer s.fake.mu.Unlock()
+	for _, c := range s.fake.calls {
+		assert.False(t, c.write, "nothing was written")
+	}
+}
+
+func TestWritingNeedsTheWriteRole(t *testing.T) {
+	fake := newFake()
+	fake.groups["g1"] = []string{"p1"}
+	s := newTestServer(t, withTokens(), fake)
+	for _, target := range []string{"/fhir/Patient/p1/$rpm-eligibility?write=true", "/fhir/Group/g1/$rpm-eligibility?write=true"} {
+		assert.Equal(t, http.StatusForbidden, s.do(t, req{method: http.MethodPost, target: target, token: readToken}).Code, target)
+		bundleOf(t, s.do(t, req{method: http.MethodPost, target: target, token: fullToken}))
+		assert.True(t, s.fake.lastCall(t).write)
+	}
 }
 
 // The compare must be crypto/subtle's and must visit every configured
@@ -85,20 +116,26 @@ func TestEveryTokenIsComparedInConstantTime(t *testing.T) {
 	}
 	t.Cleanup(func() { compareTokens = orig })
 
-	a := newAuthenticator([]string{"aaaaaaaaaaaaaaaa1", "bbbbbbbbbbbbbbbb2"}, []string{"cccccccccccccccc3"})
+	a := newAuthenticator([]Token{{"a", RoleWrite, "aaaaaaaaaaaaaaaa1"}, {"b", RoleWrite, "bbbbbbbbbbbbbbbb2"},
+		{"c", RoleRead, "cccccccccccccccc3"}})
 	for _, tok := range []string{"aaaaaaaaaaaaaaaa1", "cccccccccccccccc3", "wrong"} {
 		calls.Store(0)
 		a.check(tok)
 		assert.EqualValues(t, 3, calls.Load(), tok)
 	}
-	assert.Equal(t, accessFull, a.check("aaaaaaaaaaaaaaaa1"))
-	assert.Equal(t, accessRead, a.check("cccccccccccccccc3"))
-	assert.Equal(t, accessNone, a.check("aaaaaaaaaaaaaaaa"))
+	who, ok := a.check("aaaaaaaaaaaaaaaa1")
+	assert.True(t, ok)
+	assert.Equal(t, caller{"a", RoleWrite}, who)
+	who, ok = a.check("cccccccccccccccc3")
+	assert.True(t, ok)
+	assert.Equal(t, caller{"c", RoleRead}, who)
+	_, ok = a.check("aaaaaaaaaaaaaaaa")
+	assert.False(t, ok)
 }
 
 func TestShortTokensAreRefused(t *testing.T) {
-	_, err := New(Config{Tokens: []string{"secret"}}, newFake())
+	_, err := New(Config{Tokens: []Token{{"ops", RoleWrite, "secret"}}}, newFake())
 	assert.ErrorContains(t, err, "shorter than 16")
-	_, err = New(Config{ReadOnlyTokens: []string{"secret"}}, newFake())
+	_, err = New(Config{Tokens: []Token{{"ops", RoleRead, "secret"}}}, newFake())
 	assert.Error(t, err)
 }

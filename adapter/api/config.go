@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
 
@@ -29,21 +31,45 @@ const (
 	DefaultWriteTimeout      = 90 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 32 << 10
+	// DefaultMaxInflight bounds patient evaluations in flight, sync and
+	// async together: each is one to five upstream searches, and 150 at once
+	// is how the review took a FHIR server down (issue 11, point 7). Four
+	// jobs of four members leave half of it to synchronous callers.
+	DefaultMaxInflight     = 32
+	DefaultMaxJobMembers   = 10000 // the largest cohort one job may evaluate
+	DefaultMaxJobsPerToken = 2     // one caller cannot take every job slot
+	// DefaultReadyCacheTTL is how long a readiness answer is reused: a
+	// probe every second must not become a credentialed upstream call
+	// every second.
+	DefaultReadyCacheTTL = 5 * time.Second
 )
 
 // Config configures the API. The zero value is usable: no tokens (see
-// CheckBind), defaults for every limit.
+// CheckBind), defaults for every limit, and only loopback Host names.
 type Config struct {
-	// Tokens are bearer tokens that may evaluate and write back; each must
-	// be at least MinTokenLength characters. With no token at all the API is
-	// open, and CheckBind keeps it on loopback.
-	Tokens []string
-	// ReadOnlyTokens may evaluate but not ask for write=true (403).
-	ReadOnlyTokens []string
+	// Tokens are the bearer tokens; each secret must be at least
+	// MinTokenLength characters. Only RoleWrite may ask for write=true.
+	// With no token at all the API is read-only for anyone who reaches it,
+	// and CheckBind keeps it on loopback.
+	Tokens []Token
 
+	// ListenAddr is the address the server listens on (host:port, as
+	// bound). Its host is an allowed Host name, and it is the base of async
+	// Content-Location when PublicURL is unset.
+	ListenAddr string
+	// TLS says the server itself speaks TLS (https in Content-Location).
+	TLS bool
 	// PublicURL is the externally visible base (scheme://host[:port][/prefix])
-	// used in Content-Location of async jobs; "" uses the request's Host.
+	// used in Content-Location of async jobs; its host is an allowed Host.
 	PublicURL string
+	// AllowedHosts are further names a request's Host may carry (a
+	// reverse proxy's name, a DNS alias). Loopback names are always
+	// allowed. Anything else is refused with 421, against DNS rebinding.
+	AllowedHosts []string
+	// MetricsPublic leaves /metrics open when tokens are configured.
+	MetricsPublic bool
+	// Auditor records who read or wrote which patient; nil records nothing.
+	Auditor adapter.Auditor
 	// Canonical is the product's canonical base; "" means
 	// fhirmap.DefaultCanonical.
 	Canonical string
@@ -68,6 +94,10 @@ type Config struct {
 	MaxRetainedJobs  int           // finished jobs kept; the oldest go first
 	JobTTL           time.Duration // how long a finished job's result is kept
 	JobTimeout       time.Duration // budget of one async job
+	MaxInflight      int           // patient evaluations at once, sync and async (503 past it)
+	MaxJobMembers    int           // members one async job may have (422 past it)
+	MaxJobsPerToken  int           // async jobs one token label may run at once (429 past it)
+	ReadyCacheTTL    time.Duration // how long /readyz reuses an answer
 
 	// Limits of the http.Server made by NewHTTPServer.
 	ReadHeaderTimeout time.Duration
@@ -75,6 +105,13 @@ type Config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+}
+
+// CheckConfig refuses a Config that New would refuse, so that the command
+// can say so before it listens or calls anything.
+func CheckConfig(cfg Config) error {
+	_, err := cfg.withDefaults()
+	return err
 }
 
 // withDefaults fills in defaults and refuses what cannot work.
@@ -106,6 +143,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	setInt(&cfg.MaxJobs, DefaultMaxJobs)
 	setInt(&cfg.MaxRetainedJobs, DefaultMaxRetainedJobs)
 	setInt(&cfg.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	setInt(&cfg.MaxInflight, DefaultMaxInflight)
+	setInt(&cfg.MaxJobMembers, DefaultMaxJobMembers)
+	setInt(&cfg.MaxJobsPerToken, DefaultMaxJobsPerToken)
+	setDur(&cfg.ReadyCacheTTL, DefaultReadyCacheTTL)
 	if cfg.Canonical == "" {
 		cfg.Canonical = fhirmap.DefaultCanonical
 	}
@@ -120,15 +161,13 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 
 	var errs []error
-	for _, t := range append(append([]string{}, cfg.Tokens...), cfg.ReadOnlyTokens...) {
-		if len(t) < MinTokenLength {
-			errs = append(errs, fmt.Errorf("api: a token is shorter than %d characters", MinTokenLength))
-			break
-		}
+	if err := checkTokens(cfg.Tokens); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.MaxBodyBytes < 0 || cfg.RequestTimeout < 0 || cfg.PatientTimeout < 0 || cfg.JobTTL < 0 ||
 		cfg.JobTimeout < 0 || cfg.GroupConcurrency < 0 || cfg.SyncGroupLimit < 0 ||
-		cfg.GroupBundleLimit < 0 || cfg.MaxJobs < 0 || cfg.MaxRetainedJobs < 0 {
+		cfg.GroupBundleLimit < 0 || cfg.MaxJobs < 0 || cfg.MaxRetainedJobs < 0 ||
+		cfg.MaxInflight < 0 || cfg.MaxJobMembers < 0 || cfg.MaxJobsPerToken < 0 || cfg.ReadyCacheTTL < 0 {
 		errs = append(errs, errors.New("api: limits and timeouts must not be negative"))
 	}
 	if cfg.SyncGroupLimit > cfg.GroupBundleLimit {
@@ -147,6 +186,16 @@ func (cfg Config) withDefaults() (Config, error) {
 			errs = append(errs, errors.New("api: PublicURL must be an absolute http(s) URL without query"))
 		}
 		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	}
+	if cfg.ListenAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.ListenAddr); err != nil {
+			errs = append(errs, errors.New("api: ListenAddr must be host:port"))
+		}
+	}
+	for _, h := range cfg.AllowedHosts {
+		if normalHost(h) == "" || strings.ContainsAny(h, "/?#@ ") {
+			errs = append(errs, fmt.Errorf("api: allowed host %q is not a host name", h))
+		}
 	}
 	return cfg, errors.Join(errs...)
 }

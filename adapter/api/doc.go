@@ -14,5 +14,11 @@
 //   - show internal error text to a client: every error reaches the client
 //     through writeError, which turns it into an OperationOutcome and, for a
 //     500, says nothing but the request id;
-//   - keep anything across restarts: asynchronous jobs live in memory only.
+//   - keep anything across restarts: asynchronous jobs live in memory only;
+//   - answer a Host name it was not configured for, act on a cross-origin
+//     browser request, or write back for a caller without the write role
+//     (there is none without tokens): the adapter's FHIR credentials must
+//     not become a web page's (README "Security");
+//   - build a link from request headers: job links come from the
+//     configuration.
 package api

@@ -21,34 +21,39 @@ const (
 	ETOOLARGE     = "too_large"     // 413: body over the limit
 	EMEDIATYPE    = "media_type"    // 415: body not FHIR JSON
 	EBUSINESS     = "business_rule" // 422: a business rule refuses the request
+	EMISDIRECTED  = "misdirected"   // 421: a Host name this server does not answer for
 	ETOOMANY      = "too_many"      // 429: job capacity full
 	EINTERNAL     = "internal"      // 500: a bug; no detail leaves the process
 	EUPSTREAM     = "upstream"      // 502: the FHIR server failed
 	EUNAVAILABLE  = "unavailable"   // 503: the FHIR server is unavailable
+	EBUSY         = "busy"          // 503: too many evaluations in flight
 	ETIMEOUT      = "timeout"       // 504: the FHIR server or our budget timed out
 )
 
 // codeInfo is what a code becomes at the HTTP edge.
 type codeInfo struct {
-	status  int
-	issue   string // OperationOutcome.issue.code (R4 issue-type)
-	message string // default text when the error carries none
+	status     int
+	issue      string // OperationOutcome.issue.code (R4 issue-type)
+	message    string // default text when the error carries none
+	retryAfter string // Retry-After seconds, for the codes a client should retry
 }
 
 var codeTable = map[string]codeInfo{
-	EINVALID:      {http.StatusBadRequest, "invalid", "the request is invalid"},
-	EUNAUTHORIZED: {http.StatusUnauthorized, "login", "a valid bearer token is required"},
-	EFORBIDDEN:    {http.StatusForbidden, "forbidden", "the token does not allow this request"},
-	ENOTFOUND:     {http.StatusNotFound, "not-found", "not found"},
-	ENOTALLOWED:   {http.StatusMethodNotAllowed, "not-supported", "method not allowed"},
-	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "too-long", "the request body is too large"},
-	EMEDIATYPE:    {http.StatusUnsupportedMediaType, "not-supported", "the body must be application/fhir+json"},
-	EBUSINESS:     {http.StatusUnprocessableEntity, "business-rule", "the request was refused"},
-	ETOOMANY:      {http.StatusTooManyRequests, "throttled", "too many jobs are running; retry later"},
-	EINTERNAL:     {http.StatusInternalServerError, "exception", "internal error"},
-	EUPSTREAM:     {http.StatusBadGateway, "exception", "the FHIR server failed"},
-	EUNAVAILABLE:  {http.StatusServiceUnavailable, "transient", "the FHIR server is unavailable"},
-	ETIMEOUT:      {http.StatusGatewayTimeout, "timeout", "the FHIR server did not answer in time"},
+	EINVALID:      {http.StatusBadRequest, "invalid", "the request is invalid", ""},
+	EUNAUTHORIZED: {http.StatusUnauthorized, "login", "a valid bearer token is required", ""},
+	EFORBIDDEN:    {http.StatusForbidden, "forbidden", "the token does not allow this request", ""},
+	ENOTFOUND:     {http.StatusNotFound, "not-found", "not found", ""},
+	ENOTALLOWED:   {http.StatusMethodNotAllowed, "not-supported", "method not allowed", ""},
+	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "too-long", "the request body is too large", ""},
+	EMEDIATYPE:    {http.StatusUnsupportedMediaType, "not-supported", "the body must be application/fhir+json", ""},
+	EBUSINESS:     {http.StatusUnprocessableEntity, "business-rule", "the request was refused", ""},
+	EMISDIRECTED:  {http.StatusMisdirectedRequest, "security", "this server does not answer for that Host name", ""},
+	ETOOMANY:      {http.StatusTooManyRequests, "throttled", "too many jobs are running; retry later", "30"},
+	EINTERNAL:     {http.StatusInternalServerError, "exception", "internal error", ""},
+	EUPSTREAM:     {http.StatusBadGateway, "exception", "the FHIR server failed", ""},
+	EUNAVAILABLE:  {http.StatusServiceUnavailable, "transient", "the FHIR server is unavailable", "30"},
+	EBUSY:         {http.StatusServiceUnavailable, "throttled", "too many evaluations are in flight; retry later", "2"},
+	ETIMEOUT:      {http.StatusGatewayTimeout, "timeout", "the FHIR server did not answer in time", ""},
 }
 
 // Error is a failure the API knows how to describe. Message is safe to show

@@ -60,7 +60,8 @@ func TestWriteErrorMapsEveryCode(t *testing.T) {
 		ENOTFOUND: {404, "not-found"}, ENOTALLOWED: {405, "not-supported"}, ETOOLARGE: {413, "too-long"},
 		EMEDIATYPE: {415, "not-supported"}, EBUSINESS: {422, "business-rule"}, ETOOMANY: {429, "throttled"},
 		EINTERNAL: {500, "exception"}, EUPSTREAM: {502, "exception"}, EUNAVAILABLE: {503, "transient"},
-		ETIMEOUT: {504, "timeout"}, "no-such-code": {500, "exception"},
+		ETIMEOUT: {504, "timeout"}, EMISDIRECTED: {421, "security"}, EBUSY: {503, "throttled"},
+		"no-such-code": {500, "exception"},
 	}
 	require.Len(t, codeTable, len(want)-1)
 	for code, w := range want {
@@ -74,6 +75,9 @@ func TestWriteErrorMapsEveryCode(t *testing.T) {
 			assert.Equal(t, w.issue, oo.Issue[0].Code)
 			assert.Equal(t, "error", oo.Issue[0].Severity)
 			assert.True(t, c.IsAborted())
+			if w.status == 429 || w.status == 503 {
+				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+			}
 			if w.status == 401 {
 				assert.Equal(t, `Bearer realm="rpm-adapter"`, rec.Header().Get("WWW-Authenticate"))
 			}

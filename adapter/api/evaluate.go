@@ -105,6 +105,13 @@ func (s *Server) member(ctx context.Context, id string, job adapter.Job, write, 
 			r = memberResult{id: id, err: fmt.Errorf("api: panic evaluating a member: %T", v)}
 		}
 	}()
+	// The slot is awaited before the member's own budget starts: waiting
+	// for other callers is not this member's slowness.
+	if err := s.inflight.acquire(ctx); err != nil {
+		r.err = err
+		return r
+	}
+	defer s.inflight.release()
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.PatientTimeout)
 	defer cancel()
 	out, err := s.evaluate(ctx, id, job, write)

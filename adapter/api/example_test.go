@@ -24,8 +24,13 @@ func (notReady) Ready(context.Context) error { return fmt.Errorf("no answer") }
 // The command's wiring, in short: check the bind address, build the API,
 // hook the FHIR client to its metrics, and serve it with the limits.
 func Example() {
-	cfg := api.Config{Tokens: api.ParseTokens("0123456789abcdef-ops")}
-	if err := api.CheckBind("127.0.0.1:8080", len(cfg.Tokens), false); err != nil {
+	tokens, err := api.ParseTokens("ops:write:0123456789abcdef-ops")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg := api.Config{Tokens: tokens, ListenAddr: "127.0.0.1:8080"}
+	if err := api.CheckBind(cfg.ListenAddr, len(cfg.Tokens), false); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -40,8 +45,8 @@ func Example() {
 	fmt.Println("write timeout:", httpSrv.WriteTimeout)
 
 	for _, r := range []*http.Request{
-		httptest.NewRequest(http.MethodGet, "/readyz", nil),
-		httptest.NewRequest(http.MethodGet, "/fhir/Patient/p1/$rpm-eligibility?month=2024-03", nil),
+		httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/readyz", nil),
+		httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/fhir/Patient/p1/$rpm-eligibility?month=2024-03", nil),
 	} {
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, r)

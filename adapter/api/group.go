@@ -16,7 +16,7 @@ import (
 // it synchronously would outlast any proxy's patience.
 func (s *Server) groupOperation(c *gin.Context) {
 	id := c.Param("id")
-	if !fhirID.MatchString(id) {
+	if !validID(id) {
 		writeError(c, Errorf(EINVALID, "the group id is not a FHIR id"))
 		return
 	}
@@ -26,6 +26,13 @@ func (s *Server) groupOperation(c *gin.Context) {
 		return
 	}
 	async := preferAsync(c.Request.Header.Values("Prefer"))
+	if !async && !s.inflight.tryAcquire() {
+		// Admission only: the members queue for slots one by one below.
+		writeError(c, errBusy)
+		return
+	} else if !async {
+		s.inflight.release()
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	members, err := s.svc.GroupMembers(ctx, id)
@@ -34,7 +41,7 @@ func (s *Server) groupOperation(c *gin.Context) {
 		return
 	}
 	if async {
-		s.startGroupJob(c, members, p)
+		s.startGroupJob(c, id, members, p)
 		return
 	}
 	if len(members) > s.cfg.SyncGroupLimit {
@@ -54,9 +61,17 @@ func (s *Server) groupOperation(c *gin.Context) {
 
 // startGroupJob answers 202 with the status URL of a new job. Groups over
 // GroupBundleLimit get a summary instead of every resource.
-func (s *Server) startGroupJob(c *gin.Context, members []string, p evalParams) {
+func (s *Server) startGroupJob(c *gin.Context, group string, members []string, p evalParams) {
+	if len(members) > s.cfg.MaxJobMembers {
+		writeError(c, Errorf(EBUSINESS, "the group has %d members; one job may evaluate at most %d",
+			len(members), s.cfg.MaxJobMembers))
+		return
+	}
 	summary := len(members) > s.cfg.GroupBundleLimit
-	id, err := s.jobs.start(len(members), s.cfg.JobTimeout, func(ctx context.Context, ref string, step func()) ([]byte, error) {
+	who := callerOf(c)
+	spec := jobSpec{owner: who.label, write: p.write, total: len(members), timeout: s.cfg.JobTimeout,
+		onEnd: s.auditJobEnd(c, group, p.write)}
+	id, err := s.jobs.start(spec, func(ctx context.Context, ref string, step func()) ([]byte, error) {
 		log := s.log.With("job", ref)
 		log.Info("job started", "patients", len(members), "summary", summary)
 		rows := s.evaluateMembers(ctx, members, p.job, p.write, summary, log, step)
@@ -70,7 +85,8 @@ func (s *Server) startGroupJob(c *gin.Context, members []string, p evalParams) {
 		writeError(c, err)
 		return
 	}
-	c.Header("Content-Location", s.baseURL(c)+"/fhir/_jobs/"+id)
+	c.Set(ctxJobRef, jobRef(id))
+	c.Header("Content-Location", s.baseURL()+"/fhir/_jobs/"+id)
 	c.Header("Preference-Applied", "respond-async")
 	writeFHIR(c, http.StatusAccepted, information(fmt.Sprintf("accepted: %d patients", len(members))))
 }
@@ -90,14 +106,19 @@ func preferAsync(headers []string) bool {
 	return false
 }
 
-// baseURL is PublicURL, or the scheme and Host of the request when unset.
-func (s *Server) baseURL(c *gin.Context) string {
-	if s.cfg.PublicURL != "" {
+// baseURL is PublicURL, else the listen address; never anything of the
+// request (Host, X-Forwarded-*), which a client chooses (issue 11, point
+// 14). Without either, the link is relative to the server.
+func (s *Server) baseURL() string {
+	switch {
+	case s.cfg.PublicURL != "":
 		return s.cfg.PublicURL
+	case s.cfg.ListenAddr != "":
+		scheme := "http"
+		if s.cfg.TLS {
+			scheme = "https"
+		}
+		return scheme + "://" + s.cfg.ListenAddr
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + c.Request.Host
+	return ""
 }

@@ -70,8 +70,8 @@ func TestGroupErrors(t *testing.T) {
 func TestGroupPassesTheJobToEveryMember(t *testing.T) {
 	fake := newFake()
 	fake.groups["g1"] = []string{"p1", "p2"}
-	s := newTestServer(t, Config{}, fake)
-	bundleOf(t, s.do(t, req{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility",
+	s := newTestServer(t, writeOnly(), fake)
+	bundleOf(t, s.do(t, req{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility", token: fullToken,
 		contentType: "application/fhir+json",
 		body:        `{"resourceType":"Parameters","parameter":[{"name":"date","valueDate":"2024-03-05"},{"name":"write","valueBoolean":true}]}`}))
 	fake.mu.Lock()

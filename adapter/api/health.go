@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,12 +18,36 @@ func (s *Server) healthz(c *gin.Context) {
 	writeFHIR(c, http.StatusOK, information("ok"))
 }
 
+// readiness caches the answer of Service.Ready for ReadyCacheTTL: /readyz
+// is open, and each check is a credentialed call to the FHIR server, so
+// probes (or anyone) hammering it must not become upstream traffic (issue
+// 11, point 13). Concurrent probes wait for one check.
+type readiness struct {
+	mu      sync.Mutex
+	checked time.Time
+	err     error
+}
+
+func (r *readiness) check(ctx context.Context, s *Server) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := s.cfg.Now()
+	if !r.checked.IsZero() && now.Sub(r.checked) < s.cfg.ReadyCacheTTL && now.Sub(r.checked) >= 0 {
+		return r.err
+	}
+	// Not the probe's context: a probe that gives up must not leave its
+	// cancellation in the cache.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+	defer cancel()
+	r.err = s.svc.Ready(cctx)
+	r.checked = s.cfg.Now()
+	return r.err
+}
+
 // readyz answers 200 when the FHIR source answers, 503 otherwise. The cause
 // goes to the log with the request id, not to the (unauthenticated) caller.
 func (s *Server) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
-	defer cancel()
-	if err := s.svc.Ready(ctx); err != nil {
+	if err := s.ready.check(c.Request.Context(), s); err != nil {
 		writeError(c, &Error{Code: EUNAVAILABLE, Message: "the FHIR source does not answer", Err: err})
 		return
 	}

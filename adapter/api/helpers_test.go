@@ -48,6 +48,8 @@ type fakeService struct {
 	gate     chan struct{}   // when set, evaluations wait for it (or their context)
 	gated    map[string]bool // when set, only these patients wait for gate
 	calls    []call
+	active   int // evaluations running now
+	maxSeen  int // the most that ran at once
 }
 
 type call struct {
@@ -64,6 +66,9 @@ func newFake() *fakeService {
 func (f *fakeService) EvaluatePatient(ctx context.Context, id string, job adapter.Job, write bool) (*adapter.Outcome, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, call{id, job, write})
+	f.active++
+	f.maxSeen = max(f.maxSeen, f.active)
+	defer func() { f.mu.Lock(); f.active--; f.mu.Unlock() }()
 	gate, err, out, panicOn := f.gate, f.errs[id], f.outcomes[id], f.panicOn
 	if f.gated != nil && !f.gated[id] {
 		gate = nil
@@ -161,6 +166,12 @@ func newTestServer(t *testing.T, cfg Config, fake *fakeService) *testServer {
 		cfg.Now = func() time.Time { return testNow }
 	}
 	cfg.Location = time.UTC
+	if cfg.AllowedHosts == nil {
+		cfg.AllowedHosts = []string{"example.com"} // httptest.NewRequest's Host
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = testListen
+	}
 	s, err := New(cfg, fake)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -171,12 +182,31 @@ func newTestServer(t *testing.T, cfg Config, fake *fakeService) *testServer {
 	return &testServer{Server: s, fake: fake, logs: logs}
 }
 
-// withTokens is a Config with one full and one read-only token.
+// Labels of the test tokens.
+const (
+	fullLabel = "ehr"
+	readLabel = "dashboard"
+)
+
+// withTokens is a Config with one write and one read token.
 func withTokens() Config {
-	return Config{Tokens: []string{fullToken}, ReadOnlyTokens: []string{readToken}}
+	return Config{Tokens: []Token{{Label: fullLabel, Role: RoleWrite, Secret: fullToken},
+		{Label: readLabel, Role: RoleRead, Secret: readToken}}}
 }
 
-// req describes a request; token "" sends no Authorization.
+// writeOnly is a Config with the write token alone.
+func writeOnly() Config {
+	return Config{Tokens: []Token{{Label: fullLabel, Role: RoleWrite, Secret: fullToken}}}
+}
+
+// testListen is the ListenAddr of the test servers, the base of job links.
+const testListen = "127.0.0.1:8080"
+
+// noContentType as req.contentType sends a POST without Content-Type.
+const noContentType = "none"
+
+// req describes a request; token "" sends no Authorization. A POST gets
+// Content-Type application/fhir+json unless contentType says otherwise.
 type req struct {
 	method, target string
 	body           string
@@ -196,8 +226,12 @@ func newRequest(r req) *http.Request {
 		body = strings.NewReader(r.body)
 	}
 	hr := httptest.NewRequest(r.method, r.target, body)
-	if r.contentType != "" {
+	switch {
+	case r.contentType == noContentType:
+	case r.contentType != "":
 		hr.Header.Set("Content-Type", r.contentType)
+	case r.method == http.MethodPost:
+		hr.Header.Set("Content-Type", "application/fhir+json")
 	}
 	if r.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.token)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -20,8 +21,13 @@ func NewHTTPServer(addr string, handler http.Handler, cfg Config) *http.Server {
 		// New refuses such a Config first; keep the safe defaults here.
 		d, _ = Config{}.withDefaults()
 	}
+	var tc *tls.Config
+	if d.TLS {
+		tc = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
 	return &http.Server{
 		Addr:              addr,
+		TLSConfig:         tc,
 		Handler:           handler,
 		ReadHeaderTimeout: d.ReadHeaderTimeout,
 		ReadTimeout:       d.ReadTimeout,
@@ -48,6 +54,19 @@ func CheckBind(addr string, tokens int, insecure bool) error {
 		"(RPM_API_TOKENS or a token file), listen on 127.0.0.1, or pass --insecure", addr)
 }
 
+// TLSNotice is the warning the command logs at start when bearer tokens and
+// patient data would cross the network in clear text: listening beyond
+// loopback without TLS, unless PublicURL is https (a TLS proxy in front).
+// "" when there is nothing to warn about.
+func TLSNotice(addr string, tlsOn bool, publicURL string) string {
+	host, _, _ := net.SplitHostPort(addr)
+	if tlsOn || IsLoopback(host) || strings.HasPrefix(strings.ToLower(publicURL), "https://") {
+		return ""
+	}
+	return "listening beyond loopback without TLS: tokens and patient results cross the network in clear text; " +
+		"use --tls-cert/--tls-key, or a TLS proxy in front and an https --public-url"
+}
+
 // BindNotice is what the command logs at start about authentication, ""
 // when tokens are configured.
 func BindNotice(addr string, tokens int) string {
@@ -56,10 +75,10 @@ func BindNotice(addr string, tokens int) string {
 	}
 	host, _, _ := net.SplitHostPort(addr)
 	if IsLoopback(host) {
-		return "no API tokens configured: the API is unauthenticated and listens on loopback only"
+		return "no API tokens configured: the API is unauthenticated, read-only and listens on loopback only"
 	}
 	return "INSECURE: no API tokens configured and listening beyond loopback: anyone who reaches " +
-		addr + " can read patient results"
+		addr + " can read patient results (writing stays refused)"
 }
 
 // IsLoopback says whether host names the loopback interface only:

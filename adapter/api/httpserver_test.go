@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"strings"
@@ -78,4 +79,30 @@ func TestHTTPServerServesTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
+}
+
+// Issue 11, point 12: bearer tokens and results in clear text on a network.
+func TestPlainHTTPBeyondLoopbackIsWarned(t *testing.T) {
+	for name, tt := range map[string]struct {
+		addr, publicURL string
+		tls, warn       bool
+	}{
+		"loopback in clear text":                {"127.0.0.1:8080", "", false, false},
+		"every interface in clear text":         {":8080", "", false, true},
+		"a LAN address in clear text":           {"10.1.2.3:8080", "http://rpm.internal", false, true},
+		"every interface with TLS":              {"0.0.0.0:8443", "", true, false},
+		"behind a TLS proxy (https public URL)": {"0.0.0.0:8080", "https://rpm.example.org", false, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := TLSNotice(tt.addr, tt.tls, tt.publicURL)
+			if tt.warn {
+				assert.Contains(t, got, "without TLS")
+			} else {
+				assert.Empty(t, got)
+			}
+		})
+	}
+	srv := NewHTTPServer("127.0.0.1:0", nil, Config{TLS: true})
+	require.NotNil(t, srv.TLSConfig)
+	assert.GreaterOrEqual(t, srv.TLSConfig.MinVersion, uint16(tls.VersionTLS12))
 }

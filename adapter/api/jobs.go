@@ -23,9 +23,12 @@ const (
 // URL is as good as a password to its results, so logs carry only jobRef.
 type job struct {
 	id     string
+	owner  string // label of the token that started it: nobody else sees it
+	write  bool   // it writes results back: cancelling it needs the write role
 	total  int
 	done   atomic.Int64
 	cancel context.CancelFunc
+	onEnd  func(ref, outcome string) // called once, outside the lock, when it ends
 
 	// Guarded by the store's mutex.
 	state    jobState
@@ -51,7 +54,9 @@ type jobStore struct {
 	mu          sync.Mutex
 	jobs        map[string]*job
 	running     int
+	byOwner     map[string]int // running jobs per owner label
 	maxRunning  int
+	maxPerOwner int
 	maxRetained int
 	ttl         time.Duration
 	now         func() time.Time
@@ -64,7 +69,8 @@ type jobStore struct {
 
 func newJobStore(cfg Config, m *Metrics) *jobStore {
 	base, stop := context.WithCancel(context.Background())
-	return &jobStore{jobs: map[string]*job{}, maxRunning: cfg.MaxJobs, maxRetained: cfg.MaxRetainedJobs,
+	return &jobStore{jobs: map[string]*job{}, byOwner: map[string]int{}, maxRunning: cfg.MaxJobs,
+		maxPerOwner: cfg.MaxJobsPerToken, maxRetained: cfg.MaxRetainedJobs,
 		ttl: cfg.JobTTL, now: cfg.Now, metrics: m, base: base, stopAll: stop}
 }
 
@@ -72,9 +78,19 @@ func newJobStore(cfg Config, m *Metrics) *jobStore {
 // returns when ctx ends, and names itself in logs by ref only.
 type jobFunc func(ctx context.Context, ref string, step func()) ([]byte, error)
 
-// start runs fn in the background as a new job of total steps, or refuses
-// with ETOOMANY when maxRunning jobs run already.
-func (s *jobStore) start(total int, timeout time.Duration, fn jobFunc) (string, error) {
+// jobSpec is what start needs to know of a new job.
+type jobSpec struct {
+	owner   string
+	write   bool
+	total   int
+	timeout time.Duration
+	onEnd   func(ref, outcome string) // nil: nothing
+}
+
+// start runs fn in the background as a new job of spec.total steps, or
+// refuses with ETOOMANY when maxRunning jobs run already, or maxPerOwner of
+// the same owner.
+func (s *jobStore) start(spec jobSpec, fn jobFunc) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
@@ -82,14 +98,19 @@ func (s *jobStore) start(total int, timeout time.Duration, fn jobFunc) (string, 
 		s.metrics.jobRejected()
 		return "", Errorf(ETOOMANY, "%d jobs are running already; retry later", s.running)
 	}
+	if s.byOwner[spec.owner] >= s.maxPerOwner {
+		s.metrics.jobRejected()
+		return "", Errorf(ETOOMANY, "this token runs %d jobs already, the most it may; retry later", s.byOwner[spec.owner])
+	}
 	s.evictLocked()
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	j := &job{id: hex.EncodeToString(b[:]), total: total}
-	ctx, cancel := context.WithTimeout(s.base, timeout)
+	j := &job{id: hex.EncodeToString(b[:]), owner: spec.owner, write: spec.write, total: spec.total, onEnd: spec.onEnd}
+	ctx, cancel := context.WithTimeout(s.base, spec.timeout)
 	j.cancel = cancel
 	s.jobs[j.id] = j
 	s.running++
+	s.byOwner[j.owner]++
 	s.metrics.jobStarted()
 	s.wg.Go(func() {
 		defer cancel()
@@ -110,9 +131,19 @@ func runJob(ctx context.Context, fn jobFunc, ref string, step func()) (result []
 }
 
 func (s *jobStore) finish(j *job, result []byte, err error) {
+	outcome := s.finishLocked(j, result, err)
+	if j.onEnd != nil {
+		j.onEnd(jobRef(j.id), outcome)
+	}
+}
+
+func (s *jobStore) finishLocked(j *job, result []byte, err error) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.running--
+	if s.byOwner[j.owner]--; s.byOwner[j.owner] <= 0 {
+		delete(s.byOwner, j.owner)
+	}
 	outcome := "completed"
 	switch {
 	case s.jobs[j.id] != j:
@@ -127,37 +158,43 @@ func (s *jobStore) finish(j *job, result []byte, err error) {
 	}
 	j.finished = s.now()
 	s.metrics.jobEnded(outcome)
+	return outcome
 }
 
-// get returns a view of the job, false when it is unknown, expired or
-// cancelled.
-func (s *jobStore) get(id string) (jobView, bool) {
+// get returns a view of the job, false when it is unknown, expired,
+// cancelled or another owner's: to anyone but its owner a job does not
+// exist (issue 11, point 9).
+func (s *jobStore) get(id, owner string) (jobView, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
 	j, ok := s.jobs[id]
-	if !ok {
+	if !ok || j.owner != owner {
 		return jobView{}, false
 	}
 	return jobView{state: j.state, done: int(j.done.Load()), total: j.total, result: j.result, err: j.err}, true
 }
 
-// remove cancels a running job or deletes a finished one. It reports
-// whether the job was running and whether it existed.
-func (s *jobStore) remove(id string) (wasRunning, ok bool) {
+// remove cancels a running job or deletes a finished one of who's. It
+// reports whether the job was running, and errNoJob when it does not exist
+// for who, EFORBIDDEN when it writes and who may not.
+func (s *jobStore) remove(id string, who caller) (wasRunning bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweepLocked()
 	j, ok := s.jobs[id]
-	if !ok {
-		return false, false
+	if !ok || j.owner != who.label {
+		return false, errNoJob
+	}
+	if j.write && !who.canWrite() {
+		return false, Errorf(EFORBIDDEN, "this job writes results back: cancelling it needs a token with the write role")
 	}
 	delete(s.jobs, id)
 	if j.state == jobRunning {
 		j.cancel()
-		return true, true
+		return true, nil
 	}
-	return false, true
+	return false, nil
 }
 
 // sweepLocked drops finished jobs older than ttl.

@@ -19,14 +19,14 @@ var errNoJob = Errorf(ENOTFOUND, "no such job: unknown, expired or cancelled")
 
 // jobStatus answers GET /fhir/_jobs/{id}: 202 with X-Progress while the job
 // runs, 200 with its Bundle when done, the job's error when it failed, 404
-// once cancelled or expired.
+// once cancelled or expired, and 404 to any token label but the owner's.
 func (s *Server) jobStatus(c *gin.Context) {
 	id := c.Param("id")
 	if !jobIDSyntax.MatchString(id) {
 		writeError(c, errNoJob)
 		return
 	}
-	v, ok := s.jobs.get(id)
+	v, ok := s.jobs.get(id, callerOf(c).label)
 	switch {
 	case !ok:
 		writeError(c, errNoJob)
@@ -44,17 +44,17 @@ func (s *Server) jobStatus(c *gin.Context) {
 
 // jobDelete answers DELETE /fhir/_jobs/{id}: 202 when a running job is
 // cancelled (its work stops shortly), 204 when a finished job's result is
-// deleted.
+// deleted; 404 to another label, 403 for a write job to a read token.
 func (s *Server) jobDelete(c *gin.Context) {
 	id := c.Param("id")
 	if !jobIDSyntax.MatchString(id) {
 		writeError(c, errNoJob)
 		return
 	}
-	running, ok := s.jobs.remove(id)
+	running, err := s.jobs.remove(id, callerOf(c))
 	switch {
-	case !ok:
-		writeError(c, errNoJob)
+	case err != nil:
+		writeError(c, err)
 	case running:
 		writeFHIR(c, http.StatusAccepted, information("cancelled"))
 	default:

@@ -25,8 +25,8 @@ func startJob(t *testing.T, s *testServer, group string) string {
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
 	assert.Equal(t, "respond-async", w.Header().Get("Preference-Applied"))
 	loc := w.Header().Get("Content-Location")
-	require.Regexp(t, `^http://example\.com/fhir/_jobs/[0-9a-f]{32}$`, loc)
-	return strings.TrimPrefix(loc, "http://example.com")
+	require.Regexp(t, `^http://127\.0\.0\.1:8080/fhir/_jobs/[0-9a-f]{32}$`, loc)
+	return strings.TrimPrefix(loc, "http://"+testListen)
 }
 
 // pollUntil polls the status path until it answers want.
@@ -96,7 +96,7 @@ func TestJobCapacityIs429(t *testing.T) {
 	fake := newFake()
 	fake.groups["g1"] = []string{"p1"}
 	fake.gate = make(chan struct{})
-	s := newTestServer(t, Config{Tokens: []string{fullToken}, MaxJobs: 1}, fake)
+	s := newTestServer(t, Config{Tokens: writeOnly().Tokens, MaxJobs: 1}, fake)
 	path := startJob(t, s, "g1")
 
 	w := s.do(t, req{method: http.MethodPost, target: groupOp, token: fullToken, header: respondAsync})
@@ -115,7 +115,7 @@ func TestFinishedJobsExpire(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	fake := newFake()
 	fake.groups["g1"] = []string{"p1"}
-	s := newTestServer(t, Config{Tokens: []string{fullToken}, JobTTL: time.Hour, Now: clock}, fake)
+	s := newTestServer(t, Config{Tokens: writeOnly().Tokens, JobTTL: time.Hour, Now: clock}, fake)
 	path := startJob(t, s, "g1")
 	pollUntil(t, s, path, http.StatusOK)
 
@@ -131,7 +131,7 @@ func TestLargeGroupGetsASummary(t *testing.T) {
 	fake.errs["p2"] = adapter.ErrNotFound
 	fake.outcomes["p3"] = &adapter.Outcome{PatientID: "p3", NotEvaluated: "no time zone",
 		Warnings: []string{"one"}}
-	s := newTestServer(t, Config{Tokens: []string{fullToken}, SyncGroupLimit: 1, GroupBundleLimit: 2}, fake)
+	s := newTestServer(t, Config{Tokens: writeOnly().Tokens, SyncGroupLimit: 1, GroupBundleLimit: 2}, fake)
 	path := startJob(t, s, "g1")
 	b := bundleOf(t, pollUntil(t, s, path, http.StatusOK))
 	assert.Equal(t, []string{"Parameters", "OperationOutcome"}, typesOf(t, b))
@@ -152,7 +152,7 @@ func TestLargeGroupGetsASummary(t *testing.T) {
 
 func TestFailedJobAnswersItsError(t *testing.T) {
 	s := newTestServer(t, withTokens(), nil)
-	id, err := s.jobs.start(1, time.Minute, func(context.Context, string, func()) ([]byte, error) {
+	id, err := s.jobs.start(jobSpec{owner: fullLabel, total: 1, timeout: time.Minute}, func(context.Context, string, func()) ([]byte, error) {
 		panic("boom")
 	})
 	require.NoError(t, err)
@@ -189,4 +189,73 @@ func TestShutdownStopsRunningJobs(t *testing.T) {
 	require.NoError(t, s.Shutdown(ctx))
 	w := s.do(t, req{method: http.MethodPost, target: groupOp, token: fullToken, header: respondAsync})
 	assert.Equal(t, http.StatusTooManyRequests, w.Code, "no new jobs while stopping")
+}
+
+// Issue 11, point 9: token B could read and cancel token A's job.
+func TestJobIsVisibleOnlyToItsOwner(t *testing.T) {
+	fake := newFake()
+	fake.groups["g1"] = []string{"p1"}
+	fake.gate = make(chan struct{})
+	const otherToken = "other-token-0123456789abcdef"
+	cfg := Config{Tokens: []Token{{"ehr", RoleWrite, fullToken}, {"billing", RoleWrite, otherToken}}}
+	s := newTestServer(t, cfg, fake)
+	path := startJob(t, s, "g1")
+
+	for _, m := range []string{http.MethodGet, http.MethodDelete} {
+		w := s.do(t, req{method: m, target: path, token: otherToken})
+		assert.Equal(t, http.StatusNotFound, w.Code, m)
+		assert.Contains(t, outcomeOf(t, w).Issue[0].Diagnostics, "no such job", "as if it did not exist")
+	}
+	assert.Equal(t, http.StatusAccepted, s.do(t, req{method: http.MethodGet, target: path, token: fullToken}).Code, "still running")
+	close(fake.gate)
+	pollUntil(t, s, path, http.StatusOK)
+	assert.Equal(t, http.StatusNotFound, s.do(t, req{method: http.MethodGet, target: path, token: otherToken}).Code)
+}
+
+// Issue 11, point 9: a read token of the same caller (a poller) sees the
+// job, but cancelling one that writes needs the write role.
+func TestCancellingAWriteJobNeedsTheWriteRole(t *testing.T) {
+	fake := newFake()
+	fake.groups["g1"] = []string{"p1"}
+	fake.gate = make(chan struct{})
+	cfg := Config{Tokens: []Token{{"ehr", RoleWrite, fullToken}, {"ehr", RoleRead, readToken}}}
+	s := newTestServer(t, cfg, fake)
+	w := s.do(t, req{method: http.MethodPost, target: groupOp + "&write=true", token: fullToken, header: respondAsync})
+	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+	path := strings.TrimPrefix(w.Header().Get("Content-Location"), "http://"+testListen)
+
+	assert.Equal(t, http.StatusAccepted, s.do(t, req{method: http.MethodGet, target: path, token: readToken}).Code)
+	w = s.do(t, req{method: http.MethodDelete, target: path, token: readToken})
+	assert.Equal(t, http.StatusForbidden, w.Code)
+	assert.Contains(t, outcomeOf(t, w).Issue[0].Diagnostics, "write role")
+	assert.Equal(t, http.StatusAccepted, s.do(t, req{method: http.MethodDelete, target: path, token: fullToken}).Code)
+
+	// A read job may be cancelled by the read token.
+	path = startJob(t, s, "g1")
+	assert.Equal(t, http.StatusAccepted, s.do(t, req{method: http.MethodDelete, target: path, token: readToken}).Code)
+}
+
+// Issue 11, point 14: Content-Location was built from the request's Host.
+func TestJobLinkNeverComesFromRequestHeaders(t *testing.T) {
+	fake := newFake()
+	fake.groups["g1"] = []string{"p1"}
+	hdr := map[string]string{"Prefer": "respond-async", "X-Forwarded-Host": "evil.example",
+		"X-Forwarded-Proto": "https", "Forwarded": "host=evil.example"}
+	for name, tt := range map[string]struct {
+		cfg  Config
+		want string
+	}{
+		"the listen address":   {Config{ListenAddr: "127.0.0.1:8443", AllowedHosts: []string{"proxy.example"}}, `^http://127\.0\.0\.1:8443/fhir/_jobs/[0-9a-f]{32}$`},
+		"https when TLS":       {Config{ListenAddr: "127.0.0.1:8443", TLS: true, AllowedHosts: []string{"proxy.example"}}, `^https://127\.0\.0\.1:8443/fhir/_jobs/`},
+		"the public URL first": {Config{ListenAddr: "127.0.0.1:8443", PublicURL: "https://rpm.example.org/api", AllowedHosts: []string{"proxy.example"}}, `^https://rpm\.example\.org/api/fhir/_jobs/`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newTestServer(t, tt.cfg, fake)
+			r := newRequest(req{method: http.MethodPost, target: groupOp, header: hdr})
+			r.Host = "proxy.example"
+			w := serve(s, r)
+			require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
+			assert.Regexp(t, tt.want, w.Header().Get("Content-Location"))
+		})
+	}
 }

@@ -17,7 +17,7 @@ import (
 // scrape reads /metrics as Prometheus would.
 func scrape(t *testing.T, s *testServer) string {
 	t.Helper()
-	w := s.do(t, req{method: http.MethodGet, target: "/metrics"})
+	w := s.do(t, req{method: http.MethodGet, target: "/metrics", token: fullToken})
 	require.Equal(t, http.StatusOK, w.Code)
 	require.Contains(t, w.Header().Get("Content-Type"), "text/plain")
 	return w.Body.String()

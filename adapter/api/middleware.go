@@ -53,6 +53,9 @@ func accessLog(log *slog.Logger, m *Metrics) gin.HandlerFunc {
 		if code := c.GetString(ctxErrorCode); code != "" {
 			attrs = append(attrs, slog.String("code", code))
 		}
+		if who := callerOf(c); who.label != "" {
+			attrs = append(attrs, slog.String("token", who.label)) // the label, never the token
+		}
 		level := slog.LevelInfo
 		if status < 400 && (route == routeHealth || route == routeReady || route == routeMetrics) {
 			level = slog.LevelDebug // probes and scrapes every few seconds would drown the rest

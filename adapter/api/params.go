@@ -22,6 +22,13 @@ import (
 // id position is refused before it reaches the FHIR server.
 var fhirID = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 
+// validID is a FHIR id that is not made of dots only: ".", ".." and "..."
+// match the R4 regex, but a URL resolver turns Patient/.. into the server's
+// base (issue 11, point 5).
+func validID(id string) bool {
+	return fhirID.MatchString(id) && strings.Trim(id, ".") != ""
+}
+
 // evalParams are the operation's inputs (OperationDefinition parameters).
 type evalParams struct {
 	job   adapter.Job
@@ -67,6 +74,9 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 		raw[name] = vals[0]
 	}
 	if c.Request.Method == http.MethodPost {
+		if err := postContentType(c); err != nil {
+			return p, err
+		}
 		if err := readBody(c, raw); err != nil {
 			return p, err
 		}
@@ -100,8 +110,20 @@ func jsonFormat(vals []string) bool {
 	return true
 }
 
-// readBody adds the parameters of a Parameters body to raw. An empty body
-// needs no Content-Type; any other must be FHIR JSON (415).
+// postContentType refuses a POST whose Content-Type is not FHIR JSON, even
+// with an empty body (415): text/plain, form encodings and no type at all
+// are what a web page may send cross-site without a CORS preflight, and a
+// JSON type is not (issue 11, point 1).
+func postContentType(c *gin.Context) error {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || (mt != "application/fhir+json" && mt != "application/json") {
+		return Errorf(EMEDIATYPE, "a POST must have Content-Type application/fhir+json (or application/json), even with no body")
+	}
+	return nil
+}
+
+// readBody adds the parameters of a Parameters body to raw; postContentType
+// has checked that it is FHIR JSON.
 func readBody(c *gin.Context, raw map[string]string) error {
 	if c.Request.Body == nil {
 		return nil
@@ -115,10 +137,6 @@ func readBody(c *gin.Context, raw map[string]string) error {
 		return Errorf(EINVALID, "the request body could not be read")
 	case len(bytes.TrimSpace(body)) == 0:
 		return nil
-	}
-	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || (mt != "application/fhir+json" && mt != "application/json") {
-		return Errorf(EMEDIATYPE, "the body must be a Parameters resource as application/fhir+json")
 	}
 	var params struct {
 		ResourceType string                       `json:"resourceType"`

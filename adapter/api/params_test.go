@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -34,9 +35,10 @@ func TestParametersAreValidated(t *testing.T) {
 		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 415, "JSON"},
 		"body not JSON": {req{method: "POST", target: op, body: "month=2024-03",
 			contentType: "application/x-www-form-urlencoded"}, 415, "application/fhir+json"},
-		"body without content type": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03"}`)}, 415, "Parameters"},
-		"body broken JSON":          {req{method: "POST", target: op, body: `{"resourceType":`, contentType: "application/fhir+json"}, 400, "not valid JSON"},
-		"body not Parameters":       {req{method: "POST", target: op, body: `{"resourceType":"Patient"}`, contentType: "application/fhir+json"}, 400, "Parameters resource"},
+		"body without content type": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03"}`),
+			contentType: noContentType}, 415, "application/fhir+json"},
+		"body broken JSON":    {req{method: "POST", target: op, body: `{"resourceType":`, contentType: "application/fhir+json"}, 400, "not valid JSON"},
+		"body not Parameters": {req{method: "POST", target: op, body: `{"resourceType":"Patient"}`, contentType: "application/fhir+json"}, 400, "Parameters resource"},
 		"body unknown parameter": {req{method: "POST", target: op, body: params(`{"name":"patient","valueString":"x"}`),
 			contentType: "application/fhir+json"}, 400, `unknown parameter "patient"`},
 		"body wrong value type": {req{method: "POST", target: op, body: params(`{"name":"write","valueString":"true"}`),
@@ -74,7 +76,27 @@ func TestOpParamsMatchTheOperationDefinition(t *testing.T) {
 	assert.Len(t, opParams, len(in))
 }
 
-func TestParseTokens(t *testing.T) {
-	got := ParseTokens("# ops team\n tokenA,tokenB\n\ntokenC tokenD\r\n#tokenE\n")
-	assert.Equal(t, []string{"tokenA", "tokenB", "tokenC", "tokenD"}, got)
+// Issue 11, point 5: "." and ".." match the FHIR id regex, and URL
+// resolution turned them into GET /fhir/Patient/ and GET /fhir/.
+func TestDotOnlyIdsAreRefused(t *testing.T) {
+	fake := newFake()
+	fake.groups["."] = []string{"p1"}
+	fake.groups[".."] = []string{"p1"}
+	s := newTestServer(t, Config{}, fake)
+	for _, id := range []string{".", "..", "...", "%2e", "%2E%2E", ".%2e"} {
+		for _, r := range []req{
+			{method: http.MethodGet, target: "/fhir/Patient/" + id + "/$rpm-eligibility?month=2024-03"},
+			{method: http.MethodPost, target: "/fhir/Group/" + id + "/$rpm-eligibility?month=2024-03"},
+		} {
+			w := s.do(t, r)
+			require.Equal(t, http.StatusBadRequest, w.Code, r.target)
+			oo := outcomeOf(t, w)
+			assert.Equal(t, "invalid", oo.Issue[0].Code)
+			assert.Contains(t, oo.Issue[0].Diagnostics, "not a FHIR id")
+		}
+	}
+	assert.Zero(t, fake.callCount(), "nothing reached the service")
+	// Dots inside an id are fine.
+	bundleOf(t, s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/a.b/$rpm-eligibility?month=2024-03"}))
+	bundleOf(t, s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/.a/$rpm-eligibility?month=2024-03"}))
 }

@@ -11,7 +11,7 @@ import (
 // with a Bundle of the patient's results (fhir-mapping.md §5).
 func (s *Server) patientOperation(c *gin.Context) {
 	id := c.Param("id")
-	if !fhirID.MatchString(id) {
+	if !validID(id) {
 		writeError(c, Errorf(EINVALID, "the patient id is not a FHIR id"))
 		return
 	}
@@ -20,6 +20,11 @@ func (s *Server) patientOperation(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if !s.inflight.tryAcquire() {
+		writeError(c, errBusy)
+		return
+	}
+	defer s.inflight.release()
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	out, err := s.evaluate(ctx, id, p.job, p.write)
@@ -36,18 +41,26 @@ func (s *Server) patientOperation(c *gin.Context) {
 }
 
 // params reads the operation's parameters and checks that the caller may
-// ask for them: write=true changes state, so FHIR wants it POSTed, and a
-// read-only token may not ask for it.
+// ask for them: write=true changes state, so FHIR wants it POSTed, and only
+// a token with the write role may ask for it; without tokens nobody may
+// (issue 11, point 1).
 func (s *Server) params(c *gin.Context) (evalParams, error) {
 	p, err := readParams(c, today(s.cfg.Now(), s.cfg.Location))
 	if err != nil {
 		return p, err
 	}
+	if p.write {
+		c.Set(ctxWrite, true)
+	}
 	if p.write && c.Request.Method != http.MethodPost {
 		return p, Errorf(EINVALID, "write=true changes state: use POST")
 	}
-	if p.write && !canWrite(c) {
-		return p, Errorf(EFORBIDDEN, "this token may not write results back (write=true)")
+	if p.write && !s.auth.enabled() {
+		return p, Errorf(EFORBIDDEN, "write=true needs a token with the write role; "+
+			"without API tokens the service is read-only")
+	}
+	if p.write && !callerOf(c).canWrite() {
+		return p, Errorf(EFORBIDDEN, "this token may not write results back (write=true needs the write role)")
 	}
 	return p, nil
 }

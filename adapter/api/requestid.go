@@ -18,7 +18,9 @@ const (
 	ctxRequestID = "rpm.request_id"
 	ctxLogger    = "rpm.logger"
 	ctxErrorCode = "rpm.error_code"
-	ctxAccess    = "rpm.access"
+	ctxCaller    = "rpm.caller"
+	ctxWrite     = "rpm.write"
+	ctxJobRef    = "rpm.job_ref"
 )
 
 // saneRequestID accepts the ids integration engines and proxies send

@@ -60,7 +60,9 @@ func writeError(c *gin.Context, err error) {
 	if code == EINTERNAL {
 		msg = info.message + "; request id " + requestID(c)
 	}
-	if info.status >= 500 {
+	// Throttling is the service working as meant: the access line, with
+	// its code, is enough.
+	if info.status >= 500 && code != EBUSY {
 		if lg := loggerOf(c); lg != nil {
 			lg.LogAttrs(c.Request.Context(), slog.LevelError, "request failed",
 				slog.String("request_id", requestID(c)), slog.String("code", code),
@@ -68,13 +70,11 @@ func writeError(c *gin.Context, err error) {
 		}
 	}
 	h := c.Writer.Header()
-	switch info.status {
-	case http.StatusUnauthorized:
-		if h.Get("WWW-Authenticate") == "" {
-			h.Set("WWW-Authenticate", `Bearer realm="rpm-adapter"`)
-		}
-	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		h.Set("Retry-After", "30")
+	if info.status == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", `Bearer realm="rpm-adapter"`)
+	}
+	if info.retryAfter != "" {
+		h.Set("Retry-After", info.retryAfter)
 	}
 	c.Set(ctxErrorCode, code)
 	c.Abort()

@@ -24,13 +24,16 @@ const (
 
 // Server is the API: an http.Handler plus the async jobs it runs.
 type Server struct {
-	cfg     Config
-	svc     Service
-	log     *slog.Logger
-	metrics *Metrics
-	auth    *authenticator
-	jobs    *jobStore
-	engine  *gin.Engine
+	cfg      Config
+	svc      Service
+	log      *slog.Logger
+	metrics  *Metrics
+	auth     *authenticator
+	hosts    *hostGuard
+	inflight *inflight
+	ready    readiness
+	jobs     *jobStore
+	engine   *gin.Engine
 
 	capability []byte            // CapabilityStatement JSON
 	opDefs     map[string][]byte // OperationDefinition JSON by id
@@ -50,7 +53,7 @@ func New(cfg Config, svc Service) (*Server, error) {
 		cfg.Metrics = NewMetrics()
 	}
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: cfg.Metrics,
-		auth: newAuthenticator(cfg.Tokens, cfg.ReadOnlyTokens)}
+		auth: newAuthenticator(cfg.Tokens), hosts: newHostGuard(cfg), inflight: newInflight(cfg.MaxInflight)}
 	s.jobs = newJobStore(cfg, cfg.Metrics)
 	if s.capability, err = capabilityStatement(cfg); err != nil {
 		return nil, err
@@ -62,13 +65,16 @@ func New(cfg Config, svc Service) (*Server, error) {
 	return s, nil
 }
 
-// routes wires the middleware and endpoints. Which endpoints need a token:
-//   - open: /healthz, /readyz and /metrics (probes and scrapers; no patient
-//     data, and /readyz never shows why the source is down), /fhir/metadata
-//     and /fhir/OperationDefinition (static, and FHIR clients read the
+// routes wires the middleware and endpoints. Every request but the probes
+// must name an allowed Host (421), and no state-changing request may come
+// from another origin (403). Which endpoints need a token:
+//   - open: /healthz and /readyz (probes; no patient data, /readyz never
+//     shows why the source is down and is cached), /fhir/metadata and
+//     /fhir/OperationDefinition (static, and FHIR clients read the
 //     CapabilityStatement before they authenticate);
+//   - any token: /metrics, unless MetricsPublic;
 //   - bearer token: the $rpm-eligibility operations and the job status URLs,
-//     which return patient data.
+//     which return patient data; write=true needs the write role.
 func (s *Server) routes() *gin.Engine {
 	// Debug mode prints every route to stdout, around slog; Gin has no
 	// per-engine switch.
@@ -77,7 +83,8 @@ func (s *Server) routes() *gin.Engine {
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
-	e.Use(withRequestID(s.log), accessLog(s.log, s.metrics), recovery(s.log), limitBody(s.cfg.MaxBodyBytes))
+	e.Use(withRequestID(s.log), accessLog(s.log, s.metrics), recovery(s.log), s.hosts.middleware,
+		crossOrigin(), limitBody(s.cfg.MaxBodyBytes))
 	e.NoRoute(notFound)
 	e.NoMethod(notAllowed)
 
@@ -85,11 +92,15 @@ func (s *Server) routes() *gin.Engine {
 	e.HEAD(routeHealth, s.healthz) // some load balancers probe with HEAD
 	e.GET(routeReady, s.readyz)
 	e.HEAD(routeReady, s.readyz)
-	e.GET(routeMetrics, gin.WrapH(s.metrics.Handler()))
+	if s.cfg.MetricsPublic {
+		e.GET(routeMetrics, gin.WrapH(s.metrics.Handler()))
+	} else {
+		e.GET(routeMetrics, s.auth.middleware, gin.WrapH(s.metrics.Handler()))
+	}
 	e.GET(routeMetadata, s.metadata)
 	e.GET(routeOpDefinition, s.operationDefinition)
 
-	ops := e.Group("/fhir", s.auth.middleware, noStore)
+	ops := e.Group("/fhir", s.audit, s.auth.middleware, noStore)
 	ops.GET("/Patient/:id/$rpm-eligibility", s.patientOperation)
 	ops.POST("/Patient/:id/$rpm-eligibility", s.patientOperation)
 	ops.POST("/Group/:id/$rpm-eligibility", s.groupOperation)

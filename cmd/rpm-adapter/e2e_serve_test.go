@@ -72,6 +72,12 @@ func pollJob(t *testing.T, status, token string) (int, []byte, int) {
 	return 0, nil, polls
 }
 
+// e2eWriter is the token of the serve tests that write back: writing
+// needs a token with the write role (issue 11, point 1).
+const e2eWriteSecret = "e2e-write-token-7c1d2e3f4a5b6c7d"
+
+var e2eWriter = map[string]string{"RPM_API_TOKENS": "e2e:write:" + e2eWriteSecret}
+
 // TestE2EServePatientEligibilityGetAndPost runs `serve --fhir-base` against
 // HAPI and calls Patient/{id}/$rpm-eligibility as an integration engine
 // would: GET with query parameters (evaluate only: nothing on the server),
@@ -83,10 +89,10 @@ func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 	srv := e2etest.NewServer(t)
 	requireClockAfter(t, "2026-11-01")
 	ds := e2etest.Load(t, srv, "wc-c09", "wc-c10", "edge-no-timezone")
-	api, _, stop := serveE2E(t, nil, "--fhir-base", srv.Base)
+	api, _, stop := serveE2E(t, e2eWriter, "--fhir-base", srv.Base)
 
 	c09 := ds.ID("wc-c09")
-	code, hdr, body := apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility?month=2026-10", "", nil, nil)
+	code, hdr, body := apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	assert.Equal(t, "application/fhir+json", strings.Split(hdr.Get("Content-Type"), ";")[0])
 	assert.NotEmpty(t, hdr.Get("X-Request-Id"))
@@ -97,7 +103,7 @@ func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 	assert.Empty(t, st.Items, "GET without write=true writes nothing")
 
 	c10 := ds.ID("wc-c10")
-	code, _, body = apiCall(t, http.MethodPost, api+"/Patient/"+c10+"/$rpm-eligibility", "", parameters("2026-10", true), nil)
+	code, _, body = apiCall(t, http.MethodPost, api+"/Patient/"+c10+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true), nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	ev = e2etest.OracleCase(t, "wc-c10").Evaluations[0]
 	assert.Equal(t, e2etest.ExpectedCharges(ev), charges(bundleResources(t, body), c10))
@@ -105,18 +111,18 @@ func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, e2etest.ExpectedCharges(ev), st.Charges(c10, nil), "write=true wrote to HAPI")
 
-	code, _, body = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("edge-no-timezone")+"/$rpm-eligibility?month=2026-10", "", nil, nil)
+	code, _, body = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("edge-no-timezone")+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	rs := bundleResources(t, body)
 	require.NotEmpty(t, rs)
 	assert.Equal(t, "OperationOutcome", rs[len(rs)-1].Type)
 	assert.Contains(t, string(body), "not evaluated")
 
-	code, _, body = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("nobody")+"/$rpm-eligibility?month=2026-10", "", nil, nil)
+	code, _, body = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("nobody")+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusNotFound, code)
 	assert.Contains(t, string(body), `"OperationOutcome"`)
 
-	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility?month=2026-10&write=true", "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility?month=2026-10&write=true", e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, exitOK, stop())
 }
@@ -133,10 +139,10 @@ func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
 	ds := e2etest.Load(t, srv, cliPatients...)
 	group := ds.Prefix + "cohort"
 	require.NoError(t, e2etest.PutGroup(ctx, srv, group, ds.IDs()))
-	api, _, stop := serveE2E(t, nil, "--fhir-base", srv.Base)
+	api, _, stop := serveE2E(t, e2eWriter, "--fhir-base", srv.Base)
 	op := api + "/Group/" + group + "/$rpm-eligibility"
 
-	code, _, body := apiCall(t, http.MethodPost, op, "", parameters("2026-10", false), nil)
+	code, _, body := apiCall(t, http.MethodPost, op, e2eWriteSecret, parameters("2026-10", false), nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	rs := bundleResources(t, body)
 	for _, p := range cliPatients {
@@ -144,11 +150,11 @@ func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
 		assert.Equal(t, e2etest.ExpectedCharges(ev), charges(rs, ds.ID(p)), "sync group answer for %s", p)
 	}
 
-	code, hdr, body := apiCall(t, http.MethodPost, op, "", parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
+	code, hdr, body := apiCall(t, http.MethodPost, op, e2eWriteSecret, parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code, string(body))
 	status := hdr.Get("Content-Location")
 	require.True(t, strings.HasPrefix(status, strings.TrimSuffix(api, "/fhir")), status)
-	code, body, polls := pollJob(t, status, "")
+	code, body, polls := pollJob(t, status, e2eWriteSecret)
 	require.Equal(t, http.StatusOK, code, string(body))
 	t.Logf("job done after %d polls", polls)
 	rs = bundleResources(t, body)
@@ -161,9 +167,9 @@ func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
 	}
 	checkOracle(t, st, ds, cliPatients...)
 
-	code, _, _ = apiCall(t, http.MethodDelete, status, "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodDelete, status, e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusNoContent, code, "deleting a finished job's result")
-	code, _, _ = apiCall(t, http.MethodGet, status, "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodGet, status, e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusNotFound, code)
 	assert.Equal(t, exitOK, stop())
 }
@@ -180,19 +186,19 @@ func TestE2EServeCancelledGroupJob(t *testing.T) {
 	require.NoError(t, e2etest.PutGroup(ctx, srv, group, ds.IDs()))
 	proxy := e2etest.NewProxy(t, srv.Base, e2etest.Slow)
 	proxy.Delay = 400 * time.Millisecond
-	api, _, stop := serveE2E(t, nil, "--fhir-base", proxy.URL)
+	api, _, stop := serveE2E(t, e2eWriter, "--fhir-base", proxy.URL)
 
-	code, hdr, body := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", "",
+	code, hdr, body := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret,
 		parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code, string(body))
 	status := hdr.Get("Content-Location")
-	code, hdr, _ = apiCall(t, http.MethodGet, status, "", nil, nil)
+	code, hdr, _ = apiCall(t, http.MethodGet, status, e2eWriteSecret, nil, nil)
 	require.Equal(t, http.StatusAccepted, code, "the job is still running")
 	t.Logf("progress before cancelling: %s", hdr.Get("X-Progress"))
 
-	code, _, body = apiCall(t, http.MethodDelete, status, "", nil, nil)
+	code, _, body = apiCall(t, http.MethodDelete, status, e2eWriteSecret, nil, nil)
 	require.Equal(t, http.StatusAccepted, code, "cancelling a running job: %s", body)
-	code, _, _ = apiCall(t, http.MethodGet, status, "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodGet, status, e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusNotFound, code, "a cancelled job is gone")
 
 	// The in-flight requests end within one proxy delay; after that the
@@ -239,6 +245,12 @@ func TestE2EServeRefusesMissingOrWrongTokens(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, string(body))
 	ev := e2etest.OracleCase(t, "wc-c08").Evaluations[0]
 	assert.Equal(t, e2etest.ExpectedCharges(ev), charges(bundleResources(t, body), ds.ID("wc-c08")))
+	code, _, _ = apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c08")+"/$rpm-eligibility", token,
+		parameters("2026-10", true), nil)
+	assert.Equal(t, http.StatusForbidden, code, "a bare token reads; writing needs the write role")
+	st, err := e2etest.Snapshot(ctx, srv, []string{ds.ID("wc-c08")})
+	require.NoError(t, err)
+	assert.Empty(t, st.Items, "nothing was written")
 
 	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", token,
 		parameters("2026-10", false), map[string]string{"Prefer": "respond-async"})

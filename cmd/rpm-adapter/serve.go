@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -24,10 +23,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var c commonFlags
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
-	tokens := fs.String("api-tokens", "", "bearer tokens of the API, comma- or newline-separated (prefer RPM_API_TOKENS)")
-	tokenFile := fs.String("api-token-file", "", "file with one bearer token per line")
-	insecure := fs.Bool("insecure", false, "allow binding beyond loopback without API tokens")
-	publicURL := fs.String("public-url", "", "externally visible base URL for async job links")
+	var sec serveSecurity
+	sec.register(fs)
 	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
@@ -41,20 +38,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := c.check(); err != nil {
 		return err
 	}
-	toks := api.ParseTokens(*tokens)
-	if *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
-		if err != nil {
-			return usagef("reading --api-token-file: %v", err)
-		}
-		toks = append(toks, api.ParseTokens(string(b))...)
+	if err := sec.check(); err != nil {
+		return err
 	}
-	if err := api.CheckBind(*addr, len(toks), *insecure); err != nil {
+	toks, err := sec.loadTokens()
+	if err != nil {
+		return err
+	}
+	if err := api.CheckBind(*addr, len(toks), sec.insecure); err != nil {
 		return usagef("%v", err)
+	}
+	tlsCfg, err := sec.tlsConfig()
+	if err != nil {
+		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	metrics := api.NewMetrics()
-	cfg := api.Config{Tokens: toks, PublicURL: *publicURL, Canonical: c.canonical, Logger: logger, Metrics: metrics}
+	cfg := api.Config{Tokens: toks, PublicURL: sec.publicURL, AllowedHosts: sec.allowedHosts, TLS: tlsCfg != nil,
+		MetricsPublic: sec.metricsPublic, MaxInflight: sec.maxInflight, MaxJobMembers: sec.maxJobMembers,
+		MaxJobsPerToken: sec.maxJobsPerToken, Canonical: c.canonical, Logger: logger, Metrics: metrics}
 	if *zone != "" {
 		loc, err := time.LoadLocation(*zone)
 		if err != nil {
@@ -62,26 +64,53 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		cfg.Location = loc
 	}
+	if err := api.CheckConfig(cfg); err != nil {
+		return usagef("%v", err)
+	}
+	audit, err := sec.openAudit()
+	if err != nil {
+		return err
+	}
+	if audit != nil {
+		defer audit.Close()
+		cfg.Auditor = audit
+	}
 
 	svc, closeSvc, err := c.service(ctx, logger, metrics)
 	if err != nil {
 		return err
 	}
 	defer closeSvc()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("listen: %v", err)
+	}
+	defer ln.Close()
+	// The address as bound (port 0 resolved): the base of job links when
+	// there is no --public-url, and an allowed Host.
+	cfg.ListenAddr = ln.Addr().String()
 	srv, err := api.New(cfg, svc)
 	if err != nil {
 		return usagef("%v", err)
 	}
 	hs := api.NewHTTPServer(*addr, srv, cfg)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return usagef("listen: %v", err)
+	scheme := "http"
+	if tlsCfg != nil {
+		hs.TLSConfig = tlsCfg
+		scheme = "https"
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "notice", api.BindNotice(*addr, len(toks)))
-	fmt.Fprintf(stdout, "listening on http://%s/fhir\n", ln.Addr())
+	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "")
+	sec.logStart(logger, *addr, toks, tlsCfg != nil)
+	fmt.Fprintf(stdout, "listening on %s://%s/fhir\n", scheme, ln.Addr())
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- hs.ServeTLS(ln, "", "") // the certificate is in hs.TLSConfig
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
