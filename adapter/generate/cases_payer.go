@@ -109,4 +109,3 @@ var payerProfileFiles = []string{
 	"testdata/payer-profiles/acme-commercial-2026.json",
 	"testdata/payer-profiles/beacon-heart-2026.json",
 }
-

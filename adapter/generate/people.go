@@ -86,7 +86,7 @@ const (
 	orgBeacon = "beacon-health" // payor of testdata/payer-profiles/beacon-heart-2026.json
 	// npiAcme is Acme's payor identifier in the same profile.
 	npiAcme = "1234567893"
-	groupID   = "rpm-cohort"
+	groupID = "rpm-cohort"
 )
 
 type organization struct{ id, name string }
