@@ -26,13 +26,13 @@ func TestReplaceWordLeavesLongerIDsAlone(t *testing.T) {
 func TestSampleIsCutByPatient(t *testing.T) {
 	s, err := LoadSample()
 	require.NoError(t, err)
-	assert.Len(t, s.Patients, 49)
-	assert.Len(t, s.Shared, 8, "2 Organizations and 6 Practitioners")
+	assert.Len(t, s.Patients, 55)
+	assert.Len(t, s.Shared, 10, "4 Organizations (two clinics, two payers) and 6 Practitioners")
 	n := 0
 	for _, p := range s.Patients {
 		n += len(s.Lines[p])
 	}
-	assert.Equal(t, 1940-1-8, n, "every line but the Group and the shared ones belongs to a patient")
+	assert.Equal(t, 2050-1-10, n, "every line but the Group and the shared ones belongs to a patient")
 
 	lines, err := s.Prefixed("wc-c11a", "e2e0-")
 	require.NoError(t, err)
