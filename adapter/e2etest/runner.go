@@ -1,7 +1,10 @@
 package e2etest
 
 import (
+	"io/fs"
+
 	"context"
+	rpmadapter "github.com/rpm-adapter/rpm-adapter"
 	"log/slog"
 	"sync"
 	"testing"
@@ -32,7 +35,9 @@ type RunConfig struct {
 
 // NewRunner wires a Runner as the CLI does for --fhir-base --write: a
 // FHIRSource and a FHIRSink on one fhirclient, and an Evaluator with the
-// default policy, with the clock of cfg. Retry waits are short so that the
+// default policy and the example payer profiles the sample's oracle assumes
+// (so the source searches Coverage, Condition and Consent), with the clock
+// of cfg. Retry waits are short so that the
 // fault tests stay fast; Retry-After is still honoured.
 func NewRunner(t testing.TB, cfg RunConfig) *adapter.Runner {
 	t.Helper()
@@ -61,6 +66,7 @@ func NewRunner(t testing.TB, cfg RunConfig) *adapter.Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	profiles := ExampleProfiles(t)
 	sink, err := adapter.NewFHIRSink(client, writer)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +74,8 @@ func NewRunner(t testing.TB, cfg RunConfig) *adapter.Runner {
 	now := cfg.Now
 	clock := func() time.Time { return now }
 	sink.Now = clock
-	ev := &adapter.Evaluator{Policy: policy, Writer: writer, Now: clock}
+	ev := &adapter.Evaluator{Policy: policy, Profiles: profiles, Writer: writer, Now: clock}
+	src.Payer = ev.PayerInputsFor()
 	return &adapter.Runner{Source: src, Sink: &Recorder{Sink: sink}, Evaluator: ev,
 		Concurrency: cfg.Concurrency, Logger: cfg.Logger}
 }
@@ -153,4 +160,30 @@ func RunMonthAllowFailures(t testing.TB, r *adapter.Runner, month string, ids []
 		t.Fatal(err)
 	}
 	return sum
+}
+
+// ExampleProfiles parses the embedded example payer profiles (R-PAY-1).
+func ExampleProfiles(t testing.TB) []rules.Profile {
+	t.Helper()
+	fsys, err := rpmadapter.ExamplePayerProfiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(fsys, "*.json")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no example payer profiles: %v", err)
+	}
+	var out []rules.Profile
+	for _, n := range names {
+		data, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := rules.ParseProfile(data)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -35,23 +35,23 @@ func TestE2ELogsOfAFullRunHoldNoPatientData(t *testing.T) {
 	schedule := make([]e2etest.Fault, 12)
 	schedule[1], schedule[5], schedule[9] = e2etest.Unavailable, e2etest.Drop, e2etest.TooMany
 	proxy := e2etest.NewProxy(t, srv.Base, schedule...)
-	api, serveLogs, stop := serveE2E(t, nil, "--fhir-base", proxy.URL, "--max-retries", "6")
+	api, serveLogs, stop := serveE2E(t, e2eWriter, "--fhir-base", proxy.URL, "--max-retries", "6")
 	for _, p := range ds.IDs() {
-		code, _, body := apiCall(t, http.MethodGet, api+"/Patient/"+p+"/$rpm-eligibility?month=2026-10", "", nil, nil)
+		code, _, body := apiCall(t, http.MethodGet, api+"/Patient/"+p+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 		assert.Equal(t, http.StatusOK, code, string(body))
 	}
-	code, _, body := apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c10")+"/$rpm-eligibility", "", parameters("2026-10", true), nil)
+	code, _, body := apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c10")+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true), nil)
 	assert.Equal(t, http.StatusOK, code, string(body))
-	code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", "", parameters("2026-10", false), nil)
+	code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", false), nil)
 	assert.Equal(t, http.StatusOK, code)
-	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", "", parameters("2026-10", true),
+	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true),
 		map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code)
-	code, _, _ = pollJob(t, hdr.Get("Content-Location"), "")
+	code, _, _ = pollJob(t, hdr.Get("Content-Location"), e2eWriteSecret)
 	assert.Equal(t, http.StatusOK, code)
-	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("nobody")+"/$rpm-eligibility?month=2026-10", "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("nobody")+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusNotFound, code)
-	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("wc-c08")+"/$rpm-eligibility?month=2026-13&birthdate=1957-09-04", "", nil, nil)
+	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("wc-c08")+"/$rpm-eligibility?month=2026-13&birthdate=1957-09-04", e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusBadRequest, code)
 	require.Equal(t, exitOK, stop())
 
