@@ -158,7 +158,7 @@ func TestExportStatusFailures(t *testing.T) {
 			w.Header().Set("Content-Type", "application/fhir+json")
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, outcome)
-		}, fhirclient.ErrUnavailable, "export status: fhirclient: GET other: 500 Internal Server Error: fatal exception: Export job failed: out of disk"},
+		}, fhirclient.ErrUnavailable, "export status: fhirclient: GET other: 500 Internal Server Error: fatal exception"},
 		{"404 on the status URL is an error", func(_ int, w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusNotFound)
 		}, fhirclient.ErrNotFound, "404 Not Found"},
@@ -205,7 +205,7 @@ func TestExportKickOffFailures(t *testing.T) {
 			w.Header().Set("Content-Type", "application/fhir+json")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"Bulk export is not enabled"}]}`)
-		}, nil, "kick-off: fhirclient: GET Group: 400 Bad Request: error not-supported: Bulk export is not enabled"},
+		}, nil, "kick-off: fhirclient: GET Group: 400 Bad Request: error not-supported"},
 		{"403 is an auth error", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusForbidden)
 		}, fhirclient.ErrAuth, "403 Forbidden"},

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -225,7 +226,7 @@ func (a *SMARTAuth) fetch(ctx context.Context, now time.Time) (string, time.Dura
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return "", 0, tokenError(ErrUnavailable, "token endpoint answered %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return "", 0, tokenError(ErrAuth, "token endpoint answered %d %s", resp.StatusCode, truncate(tr.Error, 64))
+		return "", 0, tokenError(ErrAuth, "token endpoint answered %d %s", resp.StatusCode, oauthCode(tr.Error))
 	case jsonErr != nil || tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "bearer"):
 		return "", 0, tokenError(ErrAuth, "token endpoint sent no bearer access_token")
 	}
@@ -234,4 +235,15 @@ func (a *SMARTAuth) fetch(ctx context.Context, now time.Time) (string, time.Dura
 		ttl = time.Duration(min(tr.ExpiresIn, int64(24*time.Hour/time.Second))) * time.Second
 	}
 	return tr.AccessToken, ttl, nil
+}
+
+// oauthErrorRe is the shape of an OAuth 2.0 error code (RFC 6749 §5.2:
+// "invalid_client", "invalid_scope"); anything else is not echoed.
+var oauthErrorRe = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+func oauthCode(s string) string {
+	if oauthErrorRe.MatchString(s) {
+		return s
+	}
+	return "(no error code)"
 }
