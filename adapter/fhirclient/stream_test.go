@@ -153,7 +153,7 @@ func TestDownloadLimitAndWriterFailuresAreNotRetried(t *testing.T) {
 
 	_, err := c.Download(t.Context(), DownloadRequest{URL: "Binary/b1", MaxBytes: 10}, &bytes.Buffer{})
 	assert.ErrorIs(t, err, ErrProtocol)
-	assert.Contains(t, err.Error(), "exceeds 10 bytes")
+	assert.Contains(t, err.Error(), "exceeds the limit of 10 bytes")
 	assert.Equal(t, 1, srv.count())
 
 	_, err = c.Download(t.Context(), DownloadRequest{URL: "Binary/b1"}, failingWriter{})
