@@ -100,7 +100,9 @@ func TestExportWithoutAccessTokenSendsNoAuthorizationToFiles(t *testing.T) {
 	srv.files["obs1"] = obs1
 	srv.manifest = manifest(false, []string{"Observation {base}/fhir/files/obs1", "Observation " + foreign.URL + "/fhir/files/obs2?X-Sig=abc"})
 
-	m, err := Export(t.Context(), srv.client(t), ExportRequest{Group: "g1"}, t.TempDir(), testOptions(&sleeps{}))
+	opts := testOptions(&sleeps{})
+	opts.FileOrigins = []string{foreign.URL}
+	m, err := Export(t.Context(), srv.client(t), ExportRequest{Group: "g1"}, t.TempDir(), opts)
 	require.NoError(t, err)
 	assert.False(t, m.RequiresAccessToken)
 	assert.Equal(t, []int64{2, 1}, []int64{m.Output[0].Lines, m.Output[1].Lines})
@@ -343,6 +345,9 @@ func TestExportRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		want string
 	}{
 		{"a Group id with a slash", ExportRequest{Group: "g1/../Patient"}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a Group id of one dot", ExportRequest{Group: "."}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a Group id of two dots", ExportRequest{Group: ".."}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a file origin with a path", ExportRequest{Group: "g1"}, t.TempDir(), Options{FileOrigins: []string{"https://b.example/x"}}, "is not scheme://host"},
 		{"an empty Group", ExportRequest{}, t.TempDir(), Options{}, "Group must be a FHIR id"},
 		{"a type that is a query", ExportRequest{Group: "g1", Types: []string{"Observation?code=x"}}, t.TempDir(), Options{}, "is not a resource type"},
 		{"a CSV output format", ExportRequest{Group: "g1", OutputFormat: "text/csv"}, t.TempDir(), Options{}, "is not NDJSON"},
