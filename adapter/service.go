@@ -35,6 +35,9 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 	if write && s.Sink == nil {
 		return nil, ErrWriteDisabled
 	}
+	if foreignMember(id) {
+		return foreignOutcome(id), nil
+	}
 	pd, err := s.Source.Load(ctx, id, job.span())
 	if err != nil {
 		return nil, err
@@ -51,7 +54,9 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 	return out, nil
 }
 
-// GroupMembers lists a group's patients.
+// GroupMembers lists a group's patients. A member whose absolute
+// reference points outside the FHIR base is listed by that reference, and
+// EvaluatePatient answers it as not evaluated.
 func (s *Service) GroupMembers(ctx context.Context, group string) ([]string, error) {
 	if group == "" {
 		return nil, fmt.Errorf("group: %w", ErrNotFound)
