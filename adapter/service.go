@@ -50,8 +50,22 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 		if err := s.Sink.Write(ctx, out); err != nil {
 			return nil, fmt.Errorf("write: %w", err)
 		}
+		// The caller answers 200 once this returns: the result must be on
+		// disk by then, not in a buffer (issue 11, point 10).
+		if sy, ok := s.Sink.(Syncer); ok {
+			if err := sy.Sync(); err != nil {
+				return nil, fmt.Errorf("write: %w", err)
+			}
+		}
 	}
 	return out, nil
+}
+
+// Syncer is a Sink whose writes are buffered: Sync makes everything
+// written so far durable. The Service calls it before a write is
+// acknowledged; a batch run leaves it to the sink's Close.
+type Syncer interface {
+	Sync() error
 }
 
 // GroupMembers lists a group's patients. A member whose absolute
