@@ -91,7 +91,7 @@ func createPrivate(path string) (*os.File, error) {
 func openPrivate(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("%s is a symlink: refused, it is never followed", filepath.Base(path))
+		return nil, errors.New("a symlink, refused: symlinks are never followed")
 	}
 	if err != nil {
 		return nil, err
@@ -103,11 +103,11 @@ func openPrivate(path string) (*os.File, error) {
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file: refused", filepath.Base(path))
+		return nil, errors.New("not a regular file, refused")
 	}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Geteuid() {
 		f.Close()
-		return nil, fmt.Errorf("%s belongs to another user: refused", filepath.Base(path))
+		return nil, errors.New("owned by another user, refused")
 	}
 	return f, nil
 }

@@ -73,7 +73,7 @@ func TestSymlinkIsNeverFollowed(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Symlink(target, filepath.Join(dir, "MeasureReport.ndjson")))
 		_, err := adapter.NewNDJSONSink(dir)
-		assert.ErrorContains(t, err, "MeasureReport.ndjson is a symlink: refused")
+		assert.ErrorContains(t, err, "output file MeasureReport.ndjson: a symlink, refused")
 		assert.Equal(t, "keep me\n", string(must(os.ReadFile(target))))
 		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
 		assert.Empty(t, left)
