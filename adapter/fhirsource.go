@@ -49,13 +49,20 @@ func (s *FHIRSource) Patients(ctx context.Context, group string) ([]string, erro
 	if !ok {
 		return nil, fmt.Errorf("group could not be read (%s)", issueCodes(issues))
 	}
-	return g.Members, nil
+	base, err := s.Client.ResolveURL("")
+	if err != nil {
+		return nil, err
+	}
+	return groupMembers(g, base), nil
 }
 
 // Load pulls the patient, the Observations and Communications of the span
 // (with one day of slack each side, already in the span), the Encounters they
 // reference, the RPM episodes and the ChargeItems.
 func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientData, error) {
+	if foreignMember(id) {
+		return nil, fmt.Errorf("%s: %w", NotEvaluatedForeignMember, ErrNotFound)
+	}
 	raw, err := s.Client.Read(ctx, "Patient", id)
 	if err != nil {
 		return nil, upstream(err)

@@ -121,7 +121,9 @@ func decodeChunk(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, c chun
 			cp.payer.add(r)
 			cp.issues = append(cp.issues, issues...)
 		case *fhirmap.Group:
-			cf.groups = append(cf.groups, namedGroup{r.ID, r.Members})
+			// An export has no base of its own: an absolute member
+			// reference is foreign.
+			cf.groups = append(cf.groups, namedGroup{r.ID, groupMembers(r, nil)})
 			cf.orphans = append(cf.orphans, issues...)
 		default:
 			cf.orphans = append(cf.orphans, issues...)

@@ -156,6 +156,10 @@ feed:
 
 func (r *Runner) one(ctx context.Context, id string, job Job) Row {
 	row := Row{PatientID: id}
+	if foreignMember(id) {
+		row.Outcome = foreignOutcome(id)
+		return row
+	}
 	pd, err := r.Source.Load(ctx, id, job.span())
 	if err != nil {
 		row.Err = fmt.Errorf("load: %w", err)

@@ -35,6 +35,9 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 	if write && s.Sink == nil {
 		return nil, ErrWriteDisabled
 	}
+	if foreignMember(id) {
+		return foreignOutcome(id), nil
+	}
 	pd, err := s.Source.Load(ctx, id, job.span())
 	if err != nil {
 		return nil, err
@@ -47,11 +50,27 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 		if err := s.Sink.Write(ctx, out); err != nil {
 			return nil, fmt.Errorf("write: %w", err)
 		}
+		// The caller answers 200 once this returns: the result must be on
+		// disk by then, not in a buffer (issue 11, point 10).
+		if sy, ok := s.Sink.(Syncer); ok {
+			if err := sy.Sync(); err != nil {
+				return nil, fmt.Errorf("write: %w", err)
+			}
+		}
 	}
 	return out, nil
 }
 
-// GroupMembers lists a group's patients.
+// Syncer is a Sink whose writes are buffered: Sync makes everything
+// written so far durable. The Service calls it before a write is
+// acknowledged; a batch run leaves it to the sink's Close.
+type Syncer interface {
+	Sync() error
+}
+
+// GroupMembers lists a group's patients. A member whose absolute
+// reference points outside the FHIR base is listed by that reference, and
+// EvaluatePatient answers it as not evaluated.
 func (s *Service) GroupMembers(ctx context.Context, group string) ([]string, error) {
 	if group == "" {
 		return nil, fmt.Errorf("group: %w", ErrNotFound)

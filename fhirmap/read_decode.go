@@ -148,6 +148,9 @@ type decoder struct {
 	prefix string
 	// bundleDepth counts nested Bundles.
 	bundleDepth int
+	// refBase is the service base of the last literal reference read
+	// when it was absolute, nil otherwise (see Group.MemberBases).
+	refBase []byte
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}

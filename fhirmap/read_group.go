@@ -7,6 +7,12 @@ type Group struct {
 	// marked inactive are left out: FHIR says they are no longer in the
 	// group. Members that are not Patients are reported and left out.
 	Members []string `json:"members"`
+	// MemberBases is parallel to Members: the service base of a member
+	// given as an absolute reference ("https://h/fhir/" of
+	// "https://h/fhir/Patient/p2"), "" for a relative one. An absolute
+	// reference to another server names another person who merely shares
+	// the id; only the caller knows which base is its own.
+	MemberBases []string `json:"memberBases,omitempty"`
 }
 
 // ResourceType implements Resource.
@@ -30,11 +36,12 @@ func (d *decoder) group() Resource {
 			g.ID = d.id(T + ".id")
 		case "member":
 			d.array(T+".member", SeverityWarning, func(int) {
-				id, inactive := "", false
+				id, base, inactive := "", "", false
 				d.object(T+".member", SeverityWarning, func(k []byte) {
 					switch string(k) {
 					case "entity":
 						id = d.patientRef(T+".member.entity", SeverityWarning)
+						base = string(d.refBase)
 					case "inactive":
 						v, ok := s.boolValue()
 						if !ok && s.err == "" {
@@ -47,6 +54,7 @@ func (d *decoder) group() Resource {
 				})
 				if id != "" && !inactive {
 					g.Members = append(g.Members, id)
+					g.MemberBases = append(g.MemberBases, base)
 				}
 			})
 		default:

@@ -79,17 +79,40 @@ func refAbsoluteBase(p []byte) bool {
 	return true
 }
 
-// readValidID checks the R4 id syntax [A-Za-z0-9\-\.]{1,64}.
+// readValidID checks the R4 id syntax [A-Za-z0-9\-\.]{1,64}, and refuses
+// ids made only of dots: the syntax admits "." and "..", which every URL
+// resolver turns into the current or parent path (Patient/.. is the
+// server's base), so no such id can name a resource.
 func readValidID(b []byte) bool {
 	if len(b) == 0 || len(b) > 64 {
 		return false
 	}
+	dots := true
 	for _, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
 			return false
 		}
+		dots = dots && c == '.'
 	}
-	return true
+	return !dots
+}
+
+// refBase is the service base of an absolute literal reference
+// ("https://h/fhir/" of "https://h/fhir/Patient/1/_history/2"), nil for a
+// relative one. parseRef must have accepted b.
+func refBase(b []byte) []byte {
+	if h := bytes.LastIndex(b, []byte("/_history/")); h >= 0 {
+		b = b[:h]
+	}
+	j := bytes.LastIndexByte(b, '/')
+	if j < 0 {
+		return nil
+	}
+	k := bytes.LastIndexByte(b[:j], '/')
+	if k < 0 {
+		return nil
+	}
+	return b[:k+1]
 }
 
 // readValidTypeName checks the shape of a resource type name: an upper-case
@@ -134,8 +157,12 @@ func (d *decoder) reference() (typ, id []byte, kind refKind, isObject bool) {
 			s.skip()
 		}
 	}
+	d.refBase = nil
 	if hasRaw && raw != nil {
 		typ, id, kind = parseRef(raw)
+		if kind == refLiteral {
+			d.refBase = refBase(raw)
+		}
 	} else if hasRaw {
 		kind = refBad
 	}

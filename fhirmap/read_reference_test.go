@@ -34,6 +34,11 @@ func TestParseRef(t *testing.T) {
 		{"no scheme", "://host/Patient/1", "", "", refBad},
 		{"trailing slash", "Patient/123/", "", "", refBad},
 		{"control character in base", "http://a\tb/Patient/1", "", "", refBad},
+		{"a dot id", "Patient/.", "", "", refBad},
+		{"a dot-dot id", "Patient/..", "", "", refBad},
+		{"an absolute dot-dot id", "https://fhir.example.org/r4/Patient/..", "", "", refBad},
+		{"a dot-dot version", "Patient/1/_history/..", "", "", refBad},
+		{"dots inside an id", "Patient/a..b", "Patient", "a..b", refLiteral},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

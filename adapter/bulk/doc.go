@@ -15,10 +15,15 @@
 //
 // What it must never do:
 //
-//   - send the access token to an origin other than the FHIR base: a status
-//     URL elsewhere is refused, and so is an output file elsewhere when the
-//     manifest says it needs the token (with requiresAccessToken false no
-//     token is sent to any file, ours included);
+//   - send the access token outside the FHIR base (its origin and path): a
+//     status URL or manifest link elsewhere is refused, and so is an output
+//     file elsewhere when the manifest says it needs the token (with
+//     requiresAccessToken false no token is sent to any file, ours
+//     included);
+//   - fetch a file from anywhere but under the FHIR base or an origin listed
+//     in Options.FileOrigins, redirects included, or one larger than the
+//     size limit (Options.MaxFileBytes, else the client's
+//     MaxResponseBytes);
 //   - hand back part of an export as if it were all of it: a failed download
 //     or a line count that disagrees with the manifest fails the export and
 //     removes the files it wrote;

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -91,7 +92,9 @@ func (o *folder) fetch(ctx context.Context, c *fhirclient.Client, f *File, token
 	}
 	o.created = append(o.created, part)
 	lc := &lineCounter{f: fh}
-	n, err := c.Download(ctx, fhirclient.DownloadRequest{URL: f.src.url, Auth: token, Accept: opts.Accept, MaxBytes: opts.MaxFileBytes}, lc)
+	allow := func(u *url.URL) bool { return opts.fileAllowed(c, u) }
+	n, err := c.Download(ctx, fhirclient.DownloadRequest{URL: f.src.url, Auth: token, Accept: opts.Accept,
+		MaxBytes: opts.MaxFileBytes, Allow: allow}, lc)
 	if cerr := fh.Close(); err == nil {
 		err = cerr
 	}

@@ -58,8 +58,19 @@ type Options struct {
 	// application/fhir+ndjson.
 	Accept string
 	// MaxFileBytes, when positive, fails the export on a file larger than
-	// this; zero means no limit (files go to disk, never into memory).
+	// this (decompressed); zero means the client's MaxResponseBytes. Files
+	// go to disk, never into memory, but a gzip bomb would still fill it.
 	MaxFileBytes int64
+
+	// FileOrigins are origins ("https://bucket.example.com", scheme, host
+	// and optional port, no path) from which output files may be fetched
+	// besides the FHIR base. A file anywhere else is refused before any
+	// request, and so is a redirect there: a manifest must not make the
+	// adapter fetch a cloud metadata address or an internal service and
+	// read the answer as input. Files needing the access token come only
+	// from under the FHIR base, whatever this says.
+	FileOrigins []string
+	origins     []*url.URL
 
 	// CleanupTimeout bounds the final DELETE of the job, which also runs
 	// after the caller's context is cancelled.
@@ -85,6 +96,15 @@ type Progress struct {
 func (o Options) withDefaults() (Options, error) {
 	if o.PollMin < 0 || o.PollMax < 0 || o.PollInterval < 0 || o.MaxFileBytes < 0 || o.CleanupTimeout < 0 {
 		return o, errors.New("bulk: durations and limits must not be negative")
+	}
+	o.origins = nil
+	for _, raw := range o.FileOrigins {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return o, fmt.Errorf("bulk: file origin %q is not scheme://host[:port]", raw)
+		}
+		o.origins = append(o.origins, u)
 	}
 	if o.PollMin == 0 {
 		o.PollMin = DefaultPollMin
@@ -131,6 +151,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 var (
 	// R4 §2.1.22 id and resource type names; checking them keeps a value
 	// from rewriting the kick-off path or, for types, a local file name.
+	// An id made only of dots is refused besides (validID).
 	idRe   = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 	typeRe = regexp.MustCompile(`^[A-Z][A-Za-z]{1,63}$`)
 )
@@ -139,10 +160,17 @@ var (
 // for NDJSON; the adapter reads nothing else.
 var ndjsonFormats = map[string]bool{fhirclient.NDJSONType: true, "application/ndjson": true, "ndjson": true}
 
-// kickOffPath returns the kick-off path relative to the base and its query.
-func (r ExportRequest) kickOffPath() (string, url.Values, error) {
-	if !idRe.MatchString(r.Group) {
-		return "", nil, errors.New("bulk: Group must be a FHIR id")
+// validID applies the R4 id syntax and refuses "." and "..", which would
+// turn Group/../$export into a system-level export.
+func validID(id string) bool {
+	return idRe.MatchString(id) && strings.Trim(id, ".") != ""
+}
+
+// kickOffPath returns the kick-off path segments under the base and the
+// query.
+func (r ExportRequest) kickOffPath() ([]string, url.Values, error) {
+	if !validID(r.Group) {
+		return nil, nil, errors.New("bulk: Group must be a FHIR id")
 	}
 	q := url.Values{}
 	format := r.OutputFormat
@@ -150,13 +178,13 @@ func (r ExportRequest) kickOffPath() (string, url.Values, error) {
 		format = fhirclient.NDJSONType
 	}
 	if !ndjsonFormats[format] {
-		return "", nil, fmt.Errorf("bulk: output format %q is not NDJSON", format)
+		return nil, nil, fmt.Errorf("bulk: output format %q is not NDJSON", format)
 	}
 	q.Set("_outputFormat", format)
 	if len(r.Types) > 0 {
 		for _, t := range r.Types {
 			if !typeRe.MatchString(t) {
-				return "", nil, fmt.Errorf("bulk: %q is not a resource type", t)
+				return nil, nil, fmt.Errorf("bulk: %q is not a resource type", t)
 			}
 		}
 		q.Set("_type", strings.Join(r.Types, ","))
@@ -164,7 +192,7 @@ func (r ExportRequest) kickOffPath() (string, url.Values, error) {
 	if !r.Since.IsZero() {
 		q.Set("_since", instant(r.Since))
 	}
-	return "Group/" + r.Group + "/$export", q, nil
+	return []string{"Group", r.Group, "$export"}, q, nil
 }
 
 // instant formats t as a FHIR instant in UTC with milliseconds. Truncating
@@ -231,13 +259,15 @@ func Export(ctx context.Context, c *fhirclient.Client, req ExportRequest, dir st
 
 // kickOff sends the $export request and returns the absolute status URL
 // and the wait before the first poll.
-func kickOff(ctx context.Context, c *fhirclient.Client, path string, query url.Values, opts Options) (*url.URL, time.Duration, error) {
-	target, err := c.ResolveURL(path)
+func kickOff(ctx context.Context, c *fhirclient.Client, path []string, query url.Values, opts Options) (*url.URL, time.Duration, error) {
+	// The segments are checked ids and names, so joining them for the
+	// base of a relative Content-Location resolves nothing away.
+	target, err := c.ResolveURL(strings.Join(path, "/"))
 	if err != nil {
 		return nil, 0, err
 	}
 	resp, err := c.Do(ctx, &fhirclient.Request{
-		URL:    path,
+		Path:   path,
 		Query:  query,
 		Header: http.Header{"Prefer": {"respond-async"}},
 	})
@@ -266,6 +296,11 @@ func kickOff(ctx context.Context, c *fhirclient.Client, path string, query url.V
 		// Polling it would carry our token elsewhere. The job cannot be
 		// deleted either, for the same reason.
 		return nil, 0, fmt.Errorf("bulk: status URL on %s is not on the FHIR server's origin: %w", status.Host, fhirclient.ErrOrigin)
+	}
+	if !c.UnderBase(status) {
+		// Same host, another tenant's or an admin path: the token is ours
+		// for the base only.
+		return nil, 0, fmt.Errorf("bulk: status URL is outside the FHIR base path: %w", fhirclient.ErrOrigin)
 	}
 	return status, opts.firstWait(resp.Header), nil
 }

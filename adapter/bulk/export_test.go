@@ -100,7 +100,9 @@ func TestExportWithoutAccessTokenSendsNoAuthorizationToFiles(t *testing.T) {
 	srv.files["obs1"] = obs1
 	srv.manifest = manifest(false, []string{"Observation {base}/fhir/files/obs1", "Observation " + foreign.URL + "/fhir/files/obs2?X-Sig=abc"})
 
-	m, err := Export(t.Context(), srv.client(t), ExportRequest{Group: "g1"}, t.TempDir(), testOptions(&sleeps{}))
+	opts := testOptions(&sleeps{})
+	opts.FileOrigins = []string{foreign.URL}
+	m, err := Export(t.Context(), srv.client(t), ExportRequest{Group: "g1"}, t.TempDir(), opts)
 	require.NoError(t, err)
 	assert.False(t, m.RequiresAccessToken)
 	assert.Equal(t, []int64{2, 1}, []int64{m.Output[0].Lines, m.Output[1].Lines})
@@ -158,7 +160,7 @@ func TestExportStatusFailures(t *testing.T) {
 			w.Header().Set("Content-Type", "application/fhir+json")
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprint(w, outcome)
-		}, fhirclient.ErrUnavailable, "export status: fhirclient: GET other: 500 Internal Server Error: fatal exception: Export job failed: out of disk"},
+		}, fhirclient.ErrUnavailable, "export status: fhirclient: GET other: 500 Internal Server Error: fatal exception"},
 		{"404 on the status URL is an error", func(_ int, w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusNotFound)
 		}, fhirclient.ErrNotFound, "404 Not Found"},
@@ -205,7 +207,7 @@ func TestExportKickOffFailures(t *testing.T) {
 			w.Header().Set("Content-Type", "application/fhir+json")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-supported","diagnostics":"Bulk export is not enabled"}]}`)
-		}, nil, "kick-off: fhirclient: GET Group: 400 Bad Request: error not-supported: Bulk export is not enabled"},
+		}, nil, "kick-off: fhirclient: GET Group: 400 Bad Request: error not-supported"},
 		{"403 is an auth error", func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusForbidden)
 		}, fhirclient.ErrAuth, "403 Forbidden"},
@@ -343,6 +345,9 @@ func TestExportRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		want string
 	}{
 		{"a Group id with a slash", ExportRequest{Group: "g1/../Patient"}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a Group id of one dot", ExportRequest{Group: "."}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a Group id of two dots", ExportRequest{Group: ".."}, t.TempDir(), Options{}, "Group must be a FHIR id"},
+		{"a file origin with a path", ExportRequest{Group: "g1"}, t.TempDir(), Options{FileOrigins: []string{"https://b.example/x"}}, "is not scheme://host"},
 		{"an empty Group", ExportRequest{}, t.TempDir(), Options{}, "Group must be a FHIR id"},
 		{"a type that is a query", ExportRequest{Group: "g1", Types: []string{"Observation?code=x"}}, t.TempDir(), Options{}, "is not a resource type"},
 		{"a CSV output format", ExportRequest{Group: "g1", OutputFormat: "text/csv"}, t.TempDir(), Options{}, "is not NDJSON"},

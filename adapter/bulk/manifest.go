@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
@@ -76,7 +78,7 @@ const maxManifestPages = 1000
 // checks every file before anything is downloaded: a type that is a
 // resource type (it becomes a file name), a usable URL, and the token
 // rule. JSON errors are reported without the body, which lists URLs.
-func readManifest(ctx context.Context, c *fhirclient.Client, body []byte) (*Manifest, error) {
+func readManifest(ctx context.Context, c *fhirclient.Client, body []byte, opts Options) (*Manifest, error) {
 	var m *Manifest
 	seen := map[string]bool{}
 	for page := 1; ; page++ {
@@ -97,7 +99,7 @@ func readManifest(ctx context.Context, c *fhirclient.Client, body []byte) (*Mani
 			out  *[]File
 		}{{"output", mj.Output, &m.Output}, {"error", mj.Error, &m.Error}, {"deleted", mj.Deleted, &m.Deleted}} {
 			for _, fj := range part.in {
-				f, err := checkFile(c, m.RequiresAccessToken, fj)
+				f, err := checkFile(c, m.RequiresAccessToken, fj, opts)
 				if err != nil {
 					return nil, fmt.Errorf("bulk: %s file %d: %w", part.name, len(*part.out)+1, err)
 				}
@@ -119,6 +121,8 @@ func readManifest(ctx context.Context, c *fhirclient.Client, body []byte) (*Mani
 			return nil, fmt.Errorf("bulk: manifest next link is not a URL: %w", fhirclient.ErrProtocol)
 		case !c.SameOrigin(u):
 			return nil, fmt.Errorf("bulk: manifest next link on %s refused: %w", u.Host, fhirclient.ErrOrigin)
+		case !c.UnderBase(u):
+			return nil, fmt.Errorf("bulk: manifest next link outside the FHIR base path refused: %w", fhirclient.ErrOrigin)
 		case seen[u.String()] || page >= maxManifestPages:
 			return nil, fmt.Errorf("bulk: manifest pages repeat or exceed %d: %w", maxManifestPages, fhirclient.ErrProtocol)
 		}
@@ -131,7 +135,7 @@ func readManifest(ctx context.Context, c *fhirclient.Client, body []byte) (*Mani
 	}
 }
 
-func checkFile(c *fhirclient.Client, token bool, fj fileJSON) (File, error) {
+func checkFile(c *fhirclient.Client, token bool, fj fileJSON, opts Options) (File, error) {
 	if !typeRe.MatchString(fj.Type) {
 		return File{}, fmt.Errorf("type is not a resource type: %w", fhirclient.ErrProtocol)
 	}
@@ -149,10 +153,30 @@ func checkFile(c *fhirclient.Client, token bool, fj fileJSON) (File, error) {
 	if err != nil {
 		return File{}, fmt.Errorf("url is not an http or https URL: %w", fhirclient.ErrProtocol)
 	}
-	if token && !c.SameOrigin(u) {
-		return File{}, fmt.Errorf("%s file on %s needs the access token, which goes to the FHIR server's origin only: %w",
+	if token && !c.UnderBase(u) {
+		return File{}, fmt.Errorf("%s file on %s needs the access token, which goes under the FHIR base only: %w",
+			f.Type, u.Host, fhirclient.ErrOrigin)
+	}
+	if !opts.fileAllowed(c, u) {
+		// Only the host is named: a signed URL's query is a secret.
+		return File{}, fmt.Errorf("%s file on %s is neither under the FHIR base nor on an allowed file origin: %w",
 			f.Type, u.Host, fhirclient.ErrOrigin)
 	}
 	f.src = &source{url: u.String()}
 	return f, nil
+}
+
+// fileAllowed says whether an output file, or a redirect while fetching
+// one, may be fetched from u: under the FHIR base, or on one of the
+// configured file origins (issue 11, point 15).
+func (o Options) fileAllowed(c *fhirclient.Client, u *url.URL) bool {
+	if c.UnderBase(u) {
+		return true
+	}
+	for _, origin := range o.origins {
+		if strings.EqualFold(u.Scheme, origin.Scheme) && strings.EqualFold(u.Host, origin.Host) {
+			return true
+		}
+	}
+	return false
 }

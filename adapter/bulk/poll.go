@@ -26,7 +26,7 @@ func poll(ctx context.Context, c *fhirclient.Client, status *url.URL, wait time.
 		}
 		switch resp.Status {
 		case http.StatusOK:
-			return readManifest(ctx, c, resp.Body)
+			return readManifest(ctx, c, resp.Body, opts)
 		case http.StatusAccepted:
 			wait, backoff = opts.nextWait(resp.Header, backoff)
 			if opts.OnProgress != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ const (
 	// Used when the token response omits expires_in; the spec advises
 	// tokens of at most five minutes.
 	defaultTokenTTL = 5 * time.Minute
+	// maxTokenResponse bounds a token response: a JSON object of a few
+	// short fields.
+	maxTokenResponse = 64 << 10
 )
 
 // SMARTConfig configures NewSMARTAuth.
@@ -75,7 +79,7 @@ type SMARTConfig struct {
 	RefreshBefore time.Duration
 	// HTTPClient calls the token endpoint; nil means a client with a 30 s
 	// timeout.
-	HTTPClient *http.Client
+	HTTPClient *http.Client // copied; redirects are never followed, whatever it says
 	// Now is the clock for assertion and token lifetimes; nil is time.Now.
 	Now func() time.Time
 }
@@ -99,6 +103,11 @@ func NewSMARTAuth(cfg SMARTConfig) (*SMARTAuth, error) {
 	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, errors.New("fhirclient: SMART TokenURL must be an absolute http or https URL")
 	}
+	if plainHTTPRemote(u) {
+		// The signed client assertion is a credential: it buys tokens for
+		// its lifetime.
+		return nil, errors.New("fhirclient: SMART TokenURL must be https (plain http only on loopback)")
+	}
 	if cfg.ClientID == "" || cfg.KeyID == "" || cfg.Scope == "" {
 		return nil, errors.New("fhirclient: SMART ClientID, KeyID and Scope are required")
 	}
@@ -110,9 +119,16 @@ func NewSMARTAuth(cfg SMARTConfig) (*SMARTAuth, error) {
 		return nil, err
 	}
 	cfg.RefreshBefore = orDefault(cfg.RefreshBefore, 60*time.Second)
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if cfg.HTTPClient != nil {
+		cp := *cfg.HTTPClient
+		hc = &cp
 	}
+	// No redirect is followed: a 307 would re-POST the signed assertion to
+	// wherever it points, and its answer would be taken as our token. The
+	// 3xx itself comes back and is refused as a failed token request.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.HTTPClient = hc
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -210,7 +226,7 @@ func (a *SMARTAuth) fetch(ctx context.Context, now time.Time) (string, time.Dura
 		}
 		return "", 0, tokenError(ErrUnavailable, "token endpoint: %w", err)
 	}
-	body, err := readBody(resp.Body)
+	body, err := readBody(resp.Body, maxTokenResponse)
 	if err != nil {
 		return "", 0, tokenError(ErrUnavailable, "token endpoint: %w", err)
 	}
@@ -222,10 +238,12 @@ func (a *SMARTAuth) fetch(ctx context.Context, now time.Time) (string, time.Dura
 	}
 	jsonErr := json.Unmarshal(body, &tr)
 	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return "", 0, tokenError(ErrAuth, "token endpoint answered %d: redirects are not followed", resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return "", 0, tokenError(ErrUnavailable, "token endpoint answered %d", resp.StatusCode)
 	case resp.StatusCode != http.StatusOK:
-		return "", 0, tokenError(ErrAuth, "token endpoint answered %d %s", resp.StatusCode, truncate(tr.Error, 64))
+		return "", 0, tokenError(ErrAuth, "token endpoint answered %d %s", resp.StatusCode, oauthCode(tr.Error))
 	case jsonErr != nil || tr.AccessToken == "" || !strings.EqualFold(tr.TokenType, "bearer"):
 		return "", 0, tokenError(ErrAuth, "token endpoint sent no bearer access_token")
 	}
@@ -234,4 +252,15 @@ func (a *SMARTAuth) fetch(ctx context.Context, now time.Time) (string, time.Dura
 		ttl = time.Duration(min(tr.ExpiresIn, int64(24*time.Hour/time.Second))) * time.Second
 	}
 	return tr.AccessToken, ttl, nil
+}
+
+// oauthErrorRe is the shape of an OAuth 2.0 error code (RFC 6749 §5.2:
+// "invalid_client", "invalid_scope"); anything else is not echoed.
+var oauthErrorRe = regexp.MustCompile(`^[a-z_]{1,64}$`)
+
+func oauthCode(s string) string {
+	if oauthErrorRe.MatchString(s) {
+		return s
+	}
+	return "(no error code)"
 }

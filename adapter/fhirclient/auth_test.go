@@ -258,3 +258,82 @@ func TestSMARTLogsNeverCarryTheToken(t *testing.T) {
 		assert.Equal(t, want["attempt"], rec["attempt"])
 	}
 }
+
+// A 307 from the token endpoint must not carry the signed assertion to
+// another host, nor may that host's answer become our token.
+func TestTokenRequestFollowsNoRedirect(t *testing.T) {
+	foreign := newScripted(t, reply{status: 200, header: map[string]string{"Content-Type": "application/json"},
+		body: `{"access_token":"foreign-token","token_type":"bearer","expires_in":300}`})
+	tokens := newScripted(t, reply{status: 307, header: map[string]string{"Location": foreign.URL + "/token"}})
+	fhir := newScripted(t, reply{status: 200, body: patientJSON})
+	a, err := NewSMARTAuth(SMARTConfig{TokenURL: tokens.URL + "/token", ClientID: "rpm-client", KeyID: "key-1",
+		PrivateKeyPEM: pkcs8PEM(t, p384Key()), Scope: "system/Observation.rs",
+		// Even a client that would follow redirects is not allowed to.
+		HTTPClient: &http.Client{}})
+	require.NoError(t, err)
+	cfg := fastConfig(fhir.URL)
+	cfg.Auth = a
+	c := newClient(t, cfg)
+
+	_, err = c.Read(t.Context(), "Patient", "p1")
+	assert.ErrorIs(t, err, ErrAuth)
+	assert.Contains(t, err.Error(), "token endpoint answered 307: redirects are not followed")
+	assert.Equal(t, 1, tokens.count())
+	assert.Zero(t, foreign.count(), "the assertion never went to the redirect's target")
+	assert.Zero(t, fhir.count(), "no FHIR request without a token")
+}
+
+func TestTokenURLMustBeHTTPSExceptOnLoopback(t *testing.T) {
+	pemKey := pkcs8PEM(t, p384Key())
+	for _, tt := range []struct {
+		url string
+		ok  bool
+	}{
+		{"http://auth.example.org/token", false},
+		{"http://10.0.0.5/token", false},
+		{"https://auth.example.org/token", true},
+		{"http://127.0.0.1:9000/token", true},
+		{"http://[::1]:9000/token", true},
+		{"http://localhost/token", true},
+	} {
+		t.Run(tt.url, func(t *testing.T) {
+			_, err := NewSMARTAuth(SMARTConfig{TokenURL: tt.url, ClientID: "c", KeyID: "k", Scope: "system/*.rs", PrivateKeyPEM: pemKey})
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, "must be https")
+			}
+		})
+	}
+}
+
+// No credential, static or SMART, is ever sent over plain http to a host
+// other than loopback: New refuses the configuration before any request.
+func TestCredentialNeverSentOverPlainHTTP(t *testing.T) {
+	smart, err := NewSMARTAuth(SMARTConfig{TokenURL: "https://auth.example.org/token", ClientID: "c", KeyID: "k",
+		Scope: "system/*.rs", PrivateKeyPEM: pkcs8PEM(t, p384Key())})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name string
+		base string
+		auth Auth
+		ok   bool
+	}{
+		{"a static token to a remote http base", "http://fhir.example.org/r4", StaticToken("s3cret"), false},
+		{"SMART to a remote http base", "http://192.0.2.7/fhir", smart, false},
+		{"no credential to a remote http base", "http://fhir.example.org/r4", nil, true},
+		{"a static token to https", "https://fhir.example.org/r4", StaticToken("s3cret"), true},
+		{"a static token to loopback http", "http://127.0.0.1:8091/fhir", StaticToken("s3cret"), true},
+		{"a static token to localhost http", "http://localhost:8091/fhir", StaticToken("s3cret"), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(Config{BaseURL: tt.base, Auth: tt.auth})
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorContains(t, err, "never sent over plain http")
+				assert.NotContains(t, err.Error(), "s3cret")
+			}
+		})
+	}
+}

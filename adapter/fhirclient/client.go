@@ -14,11 +14,9 @@ import (
 
 const fhirJSON = "application/fhir+json"
 
-// maxBody bounds a response held in memory. A search page or transaction
-// response far beyond it means a misconfigured _count, not data to keep.
-const maxBody = 256 << 20
-
-var errBodyTooLarge = fmt.Errorf("response body exceeds %d bytes", maxBody)
+// errBodyTooLarge marks a response cut off at the size limit; it travels
+// inside an ErrProtocol error that names the limit.
+var errBodyTooLarge = errors.New("response body too large")
 
 // Client talks to one FHIR server. It is safe for concurrent use.
 type Client struct {
@@ -29,8 +27,13 @@ type Client struct {
 
 // Request is one FHIR interaction for Do.
 type Request struct {
-	Method string      // GET when empty
-	URL    string      // relative to BaseURL (e.g. "Group/g1/$export") or absolute
+	Method string // GET when empty
+	URL    string // relative to BaseURL (e.g. "metadata") or absolute, e.g. a status URL
+	// Path, instead of URL, names the target as path segments under the
+	// base (e.g. "Group", id, "$export"): each is escaped and none is
+	// resolved, so an id cannot climb out of the base. Ids made only of
+	// dots are refused.
+	Path   []string
 	Query  url.Values  // added to the URL's query
 	Header http.Header // extra headers, e.g. "Prefer: respond-async"
 	Body   []byte      // sent as application/fhir+json
@@ -93,7 +96,16 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	u, err := c.resolve(r.URL)
+	var u *url.URL
+	var err error
+	switch {
+	case r.Path != nil && r.URL != "":
+		return nil, errors.New("fhirclient: Request has both URL and Path")
+	case r.Path != nil:
+		u, err = c.pathURL(r.Path...)
+	default:
+		u, err = c.resolve(r.URL)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +120,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if cl.label == "" {
 		cl.label = c.label(u)
 	}
-	cl.creds = c.cfg.Auth != nil && sameOrigin(u, c.base)
+	cl.creds = c.cfg.Auth != nil && c.underBase(u)
 
 	resp, err := c.send(ctx, cl, u, r)
 	if err == nil && resp.Status == http.StatusUnauthorized && cl.creds {
@@ -155,7 +167,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, r *Request) (*R
 	// Reading the body inside the exchange lets a connection that breaks
 	// mid-body be retried like any other transport failure.
 	req.SetResponseHandler(func(resp *http.Response) error {
-		b, err := readBody(resp.Body)
+		b, err := readBody(resp.Body, c.cfg.MaxResponseBytes)
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		c.logAttempt(req.Context(), cl, resp.StatusCode, err)
 		return err
@@ -170,7 +182,7 @@ func (c *Client) send(ctx context.Context, cl *call, u *url.URL, r *Request) (*R
 		return nil, transportError(cl.method, cl.label, err)
 	}
 	// Buffered by the handler, or raw when retries ran out on a status.
-	b, err := readBody(resp.Body)
+	b, err := readBody(resp.Body, c.cfg.MaxResponseBytes)
 	if err != nil {
 		return nil, transportError(cl.method, cl.label, err)
 	}
@@ -196,29 +208,41 @@ func (c *Client) prepareRetry(req *http.Request) error {
 	return nil
 }
 
-// checkRedirect refuses to carry credentials to another origin. net/http
-// strips Authorization only when the host name changes, not the port or
-// scheme, and a FHIR server has no business redirecting us elsewhere.
+// checkRedirect refuses to carry credentials outside the base. net/http
+// strips Authorization only when the host name changes, not the port,
+// scheme or path, and a FHIR server has no business redirecting us
+// elsewhere. A call may narrow where it goes further (bulk files).
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
 	}
-	if via[0].Header.Get("Authorization") != "" && !sameOrigin(req.URL, c.base) {
+	if via[0].Header.Get("Authorization") != "" && !c.underBase(req.URL) {
+		return newKindErr(ErrOrigin, "redirect to "+req.URL.Host+" outside the FHIR base refused", nil)
+	}
+	if cl := callFrom(req.Context()); cl != nil && cl.allow != nil && !cl.allow(req.URL) {
 		return newKindErr(ErrOrigin, "redirect to "+req.URL.Host+" refused", nil)
 	}
 	return nil
 }
 
-func readBody(rc io.ReadCloser) ([]byte, error) {
+// readBody reads a whole body, and stops reading as soon as it holds more
+// than limit bytes. net/http decompresses gzip on the fly, so the limit is
+// on decompressed bytes and a small compressed bomb is cut off after limit
+// bytes of output, not inflated into memory first.
+func readBody(rc io.ReadCloser, limit int64) ([]byte, error) {
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxBody+1))
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxBody {
-		return nil, errBodyTooLarge
+	if int64(len(b)) > limit {
+		return nil, bodyTooLarge(limit)
 	}
 	return b, nil
+}
+
+func bodyTooLarge(limit int64) error {
+	return newKindErr(ErrProtocol, fmt.Sprintf("response exceeds the limit of %d bytes (decompressed)", limit), errBodyTooLarge)
 }
 
 func idempotentMethod(m string) bool {

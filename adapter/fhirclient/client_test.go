@@ -1,10 +1,14 @@
 package fhirclient
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -109,4 +113,72 @@ func TestLogsNameOnlyMethodResourceStatusAttemptDuration(t *testing.T) {
 	} {
 		assert.Contains(t, lines[i], want, fmt.Sprintf("line %d", i+1))
 	}
+}
+
+// A redirect to another path of the same origin must not take the token
+// along either (net/http keeps Authorization when the host is unchanged).
+func TestRedirectOutsideBasePathIsRefused(t *testing.T) {
+	var sawToken bool
+	srv := newScriptedFunc(t, func(i int, r *http.Request) reply {
+		if i == 0 {
+			return reply{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": "/admin/Patient/p1"}}
+		}
+		sawToken = r.Header.Get("Authorization") != ""
+		return reply{status: 200, body: patientJSON}
+	})
+	cfg := fastConfig(srv.URL + "/fhir")
+	cfg.Auth = StaticToken("tok-redirect")
+	c := newClient(t, cfg)
+
+	_, err := c.Read(t.Context(), "Patient", "p1")
+	assert.ErrorIs(t, err, ErrOrigin)
+	assert.Equal(t, 1, srv.count())
+	assert.False(t, sawToken)
+}
+
+// A response is cut off at MaxResponseBytes of decompressed data while it
+// is read: a few KB of gzip that inflate to gigabytes fail at once, with
+// an upstream (protocol) error that names the limit, and are not retried.
+func TestResponseSizeLimitStopsGzipBomb(t *testing.T) {
+	// One gzip member of 1 MiB of zeros (about 1 KB), repeated: a gzip
+	// stream may hold many members, and readers inflate them all.
+	var member bytes.Buffer
+	zw := gzip.NewWriter(&member)
+	_, _ = zw.Write(make([]byte, 1<<20))
+	require.NoError(t, zw.Close())
+	bomb := bytes.NewBuffer(bytes.Repeat(member.Bytes(), 1024)) // 1 GiB inflated
+	require.Less(t, bomb.Len(), 2<<20)
+
+	var hits atomic.Int32
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", fhirJSON)
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = w.Write(bomb.Bytes())
+	})
+	cfg := fastConfig(srv.URL)
+	cfg.MaxResponseBytes = 1 << 20
+	c := newClient(t, cfg)
+
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err := c.Read(t.Context(), "Patient", "p1")
+	assert.ErrorIs(t, err, ErrProtocol)
+	assert.ErrorContains(t, err, "response exceeds the limit of 1048576 bytes (decompressed)")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "the bomb was not inflated into memory")
+	assert.Equal(t, int32(1), hits.Load(), "not retried")
+
+	// Bulk files get the same limit when their request sets none.
+	var sink bytes.Buffer
+	_, err = c.Download(t.Context(), DownloadRequest{URL: srv.URL + "/Binary/b1"}, &sink)
+	assert.ErrorIs(t, err, ErrProtocol)
+	assert.ErrorContains(t, err, "exceeds the limit of 1048576 bytes")
+	assert.LessOrEqual(t, sink.Len(), 1<<20+64<<10)
+
+	// And the default is in the tens of MiB.
+	assert.Equal(t, int64(32<<20), newClient(t, Config{BaseURL: srv.URL}).cfg.MaxResponseBytes)
 }

@@ -19,6 +19,11 @@ const (
 	DefaultMaxRetryAfter = 2 * time.Minute
 	DefaultPageLimit     = 1000
 	DefaultUserAgent     = "rpm-adapter"
+
+	// DefaultMaxResponseBytes bounds one response body after decompression:
+	// far above a search page of 500 resources or a transaction response,
+	// far below what would hurt a process that holds several at once.
+	DefaultMaxResponseBytes = 32 << 20
 )
 
 // Config configures a Client. Only BaseURL is required.
@@ -51,6 +56,12 @@ type Config struct {
 	// PageLimit is the most pages one Search follows; past it the Search
 	// fails rather than loop forever on a server that pages without end.
 	PageLimit int
+
+	// MaxResponseBytes is the most one response may hold once decompressed,
+	// checked while it is read (a gzip bomb stops there, an ErrProtocol
+	// error naming the limit); 0 means DefaultMaxResponseBytes. Download
+	// applies it to every file unless its request sets MaxBytes.
+	MaxResponseBytes int64
 
 	// PageSize, when set, is sent as _count on searches whose parameters do
 	// not already carry one.
@@ -105,8 +116,12 @@ func (cfg Config) withDefaults() (Config, *url.URL, error) {
 	if base.RawQuery != "" || base.Fragment != "" || base.User != nil {
 		return cfg, nil, errors.New("fhirclient: BaseURL must not carry a query, fragment or user info")
 	}
+	if cfg.Auth != nil && plainHTTPRemote(base) {
+		// A bearer token over plain http is readable by anyone on the path.
+		return cfg, nil, errors.New("fhirclient: credentials are never sent over plain http to a host other than loopback: use an https BaseURL")
+	}
 	if cfg.Timeout < 0 || cfg.RetryWaitMin < 0 || cfg.RetryWaitMax < 0 || cfg.MaxRetryAfter < 0 ||
-		cfg.PageLimit < 0 || cfg.PageSize < 0 {
+		cfg.PageLimit < 0 || cfg.PageSize < 0 || cfg.MaxResponseBytes < 0 {
 		return cfg, nil, errors.New("fhirclient: durations and limits must not be negative")
 	}
 	cfg.Timeout = orDefault(cfg.Timeout, DefaultTimeout)
@@ -114,6 +129,7 @@ func (cfg Config) withDefaults() (Config, *url.URL, error) {
 	cfg.RetryWaitMax = orDefault(cfg.RetryWaitMax, max(DefaultRetryWaitMax, cfg.RetryWaitMin))
 	cfg.MaxRetryAfter = orDefault(cfg.MaxRetryAfter, DefaultMaxRetryAfter)
 	cfg.PageLimit = orDefault(cfg.PageLimit, DefaultPageLimit)
+	cfg.MaxResponseBytes = orDefault(cfg.MaxResponseBytes, DefaultMaxResponseBytes)
 	cfg.UserAgent = orDefault(cfg.UserAgent, DefaultUserAgent)
 	switch {
 	case cfg.MaxRetries == 0:

@@ -18,9 +18,16 @@
 //     body: search parameters carry patient ids and dates (PHI), so logs and
 //     errors name only the method and the resource type or operation;
 //   - log or return the bearer token or the SMART client assertion;
-//   - send credentials to an origin (scheme, host, port) other than the
-//     configured base URL, whether through a paging link, a status URL or a
-//     redirect;
+//   - put an OperationOutcome's free text (diagnostics, details) into an
+//     error: servers echo patient data into it; issues keep severity and
+//     code only;
+//   - send credentials outside the configured base URL (its scheme, host,
+//     port and path), whether through a paging link, a status URL or a
+//     redirect, or over plain http to a host other than loopback; follow a
+//     redirect of the SMART token endpoint;
+//   - build a request path by URL resolution from an id: paths are escaped
+//     segments under the base, and ids made only of dots are refused;
+//   - hold a response of more than MaxResponseBytes (decompressed);
 //   - hand back part of a search as if it were all of it: a failed page fails
 //     the whole Search;
 //   - retry a non-idempotent request (a POST not flagged idempotent) after a

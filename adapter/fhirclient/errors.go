@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -24,13 +25,18 @@ var (
 )
 
 // Error is a failed FHIR interaction. Its text holds the method, the resource
-// type (never an id or a query), the status and the OperationOutcome issues,
-// which is what an operator needs and no more.
+// type (never an id or a query), the status and the OperationOutcome issue
+// codes, which is what an operator needs and no more.
+//
+// The server's diagnostics and details.text never enter it: servers echo
+// ids, search values and whole resources into them (HAPI's HAPI-1882 quotes
+// the bad value; a failing upstream was seen returning a name, a birth date
+// and an SSN), and this error reaches logs, the CLI's table and API answers.
 type Error struct {
 	Status   int      // HTTP status; 0 when no response was received
 	Method   string   // e.g. "GET"
 	Resource string   // resource type or operation, e.g. "Observation", "transaction"
-	Issues   []string // OperationOutcome issues as "severity code: diagnostics"
+	Issues   []string // OperationOutcome issues as "severity code", never their text
 	Err      error    // transport or token cause, stripped of URLs
 	kind     error
 }
@@ -136,25 +142,24 @@ func transportError(method, resource string, err error) *Error {
 	return e
 }
 
-// Limits on what an OperationOutcome may add to an error message: servers
-// sometimes echo whole requests into diagnostics.
-const (
-	maxIssues    = 5
-	maxIssueText = 300
-)
+// maxIssues bounds the issues an OperationOutcome may add to an error.
+const maxIssues = 5
 
-// outcomeIssues returns the issues of an OperationOutcome body, or nil when
-// the body is not one (an HTML error page from a proxy, for instance).
+// issueCodeRe is the shape of the FHIR issue-severity and issue-type codes
+// (R4 value sets: "error", "not-found", "business-rule"). A value of any
+// other shape is replaced, as it could be free text.
+var issueCodeRe = regexp.MustCompile(`^[a-z][a-z-]{0,31}$`)
+
+// outcomeIssues returns the severity and code of each issue of an
+// OperationOutcome body, or nil when the body is not one (an HTML error page
+// from a proxy, for instance). Diagnostics, details.text and expression are
+// not read at all: they are free text that may hold patient data.
 func outcomeIssues(body []byte) []string {
 	var oo struct {
 		ResourceType string `json:"resourceType"`
 		Issue        []struct {
-			Severity    string `json:"severity"`
-			Code        string `json:"code"`
-			Diagnostics string `json:"diagnostics"`
-			Details     struct {
-				Text string `json:"text"`
-			} `json:"details"`
+			Severity string `json:"severity"`
+			Code     string `json:"code"`
 		} `json:"issue"`
 	}
 	if json.Unmarshal(body, &oo) != nil || oo.ResourceType != "OperationOutcome" {
@@ -166,23 +171,14 @@ func outcomeIssues(body []byte) []string {
 			out = append(out, "…")
 			break
 		}
-		text := is.Diagnostics
-		if text == "" {
-			text = is.Details.Text
-		}
-		s := strings.TrimSpace(is.Severity + " " + is.Code)
-		if text != "" {
-			s += ": " + truncate(text, maxIssueText)
-		}
-		out = append(out, s)
+		out = append(out, safeCode(is.Severity)+" "+safeCode(is.Code))
 	}
 	return out
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
+func safeCode(s string) string {
+	if issueCodeRe.MatchString(s) {
 		return s
 	}
-	return string(r[:n]) + "…"
+	return "?"
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestOutcomeIssues(t *testing.T) {
@@ -20,16 +21,18 @@ func TestOutcomeIssues(t *testing.T) {
 		body string
 		want []string
 	}{
-		{"diagnostics are surfaced with severity and code", outcome400,
-			[]string{"error invalid: Unknown search parameter 'colour'"}},
-		{"details text stands in when there are no diagnostics",
+		{"diagnostics are dropped, severity and code kept", outcome400, []string{"error invalid"}},
+		{"details text is dropped too",
 			`{"resourceType":"OperationOutcome","issue":[{"severity":"fatal","code":"security","details":{"text":"Scope does not cover Observation"}}]}`,
-			[]string{"fatal security: Scope does not cover Observation"}},
+			[]string{"fatal security"}},
 		{"an issue without text keeps severity and code",
 			`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found"}]}`,
 			[]string{"error not-found"}},
+		{"a code that is free text is replaced",
+			`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"Jane Doe 1970-01-01"}]}`,
+			[]string{"error ?"}},
 		{"more than five issues are cut", many,
-			[]string{"error invalid: x", "error invalid: x", "error invalid: x", "error invalid: x", "error invalid: x", "…"}},
+			[]string{"error invalid", "error invalid", "error invalid", "error invalid", "error invalid", "…"}},
 		{"a resource that is not an OperationOutcome gives nothing", patientJSON, nil},
 		{"an HTML error page gives nothing", "<html><body>Bad Gateway</body></html>", nil},
 		{"an empty body gives nothing", "", nil},
@@ -39,13 +42,6 @@ func TestOutcomeIssues(t *testing.T) {
 			assert.Equal(t, tt.want, outcomeIssues([]byte(tt.body)))
 		})
 	}
-}
-
-func TestLongDiagnosticsAreTruncated(t *testing.T) {
-	body := fmt.Sprintf(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid","diagnostics":%q}]}`,
-		strings.Repeat("é", 1000))
-	got := outcomeIssues([]byte(body))
-	assert.Len(t, []rune(got[0]), len("error invalid: ")+maxIssueText+1)
 }
 
 func TestStatusKinds(t *testing.T) {
@@ -89,5 +85,30 @@ func TestTransportErrorsDropTheURL(t *testing.T) {
 			assert.NotContains(t, err.Error(), "secret-42")
 			assert.True(t, strings.HasPrefix(err.Error(), "fhirclient: GET Observation: "), err.Error())
 		})
+	}
+}
+
+// An upstream OperationOutcome may carry anything in its free text; none of
+// it may reach the error (which the CLI's table, logs and the API show) or
+// the client's log.
+func TestUpstreamDiagnosticsNeverLogged(t *testing.T) {
+	const phi = `Jane Q Doe, born 1961-04-12, SSN 078-05-1120`
+	body := `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception",` +
+		`"diagnostics":"` + phi + `","details":{"text":"` + phi + `"},"expression":["` + phi + `"]}]}`
+	srv := newScripted(t, reply{status: 500, body: body})
+	var logs logBuffer
+	cfg := fastConfig(srv.URL)
+	cfg.MaxRetries = -1
+	cfg.Logger = logs.logger()
+	c := newClient(t, cfg)
+
+	_, err := c.Read(t.Context(), "Patient", "p1")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrUnavailable)
+	assert.Equal(t, "fhirclient: GET Patient: 500 Internal Server Error: error exception", err.Error())
+	for _, part := range []string{"Jane", "1961", "078-05"} {
+		assert.NotContains(t, err.Error(), part)
+		assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), part)
+		assert.NotContains(t, logs.String(), part)
 	}
 }

@@ -52,6 +52,6 @@ func ExampleError() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, fhirclient.ErrNotFound))
 	// Output:
-	// fhirclient: GET Patient: 404 Not Found: error not-found: Unknown resource
+	// fhirclient: GET Patient: 404 Not Found: error not-found
 	// true
 }

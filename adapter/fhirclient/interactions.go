@@ -15,7 +15,7 @@ func (c *Client) Read(ctx context.Context, resourceType, id string) ([]byte, err
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	resp, err := c.Do(ctx, &Request{URL: resourceType + "/" + id, label: resourceType})
+	resp, err := c.Do(ctx, &Request{Path: []string{resourceType, id}, label: resourceType})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ type call struct {
 	idempotent bool
 	creds      bool
 	token      string
+	allow      func(*url.URL) bool // where redirects may go; nil: anywhere checkRedirect allows
 
 	offset  int // attempts made by earlier exchanges (the 401 refresh)
 	attempt int // 1-based number of the current attempt

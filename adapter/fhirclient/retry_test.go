@@ -36,7 +36,7 @@ func TestRetryPolicy(t *testing.T) {
 		{"500 on an idempotent POST transaction is retried", []reply{{status: 500}, ok}, true, true, 2, nil, ""},
 		{"503 on a POST transaction is not retried", []reply{{status: 503}, ok}, true, false, 1, ErrUnavailable, ""},
 		{"429 on a POST transaction is retried", []reply{{status: 429}, ok}, true, false, 2, nil, ""},
-		{"400 with OperationOutcome is not retried", []reply{{status: 400, body: outcome400}, ok}, false, false, 1, nil, "error invalid: Unknown search parameter 'colour'"},
+		{"400 with OperationOutcome is not retried", []reply{{status: 400, body: outcome400}, ok}, false, false, 1, nil, "400 Bad Request: error invalid"},
 		{"404 is not retried", []reply{{status: 404}, ok}, false, false, 1, ErrNotFound, "GET Patient: 404 Not Found"},
 		{"403 is not retried", []reply{{status: 403}, ok}, false, false, 1, ErrAuth, ""},
 		{"409 is not retried", []reply{{status: 409}, ok}, true, true, 1, ErrConflict, ""},

@@ -26,7 +26,7 @@ func (c *Client) Search(ctx context.Context, resourceType string, params url.Val
 	if err := checkType(resourceType); err != nil {
 		return err
 	}
-	u, err := c.resolve(resourceType)
+	u, err := c.pathURL(resourceType)
 	if err != nil {
 		return err
 	}
@@ -70,6 +70,10 @@ func (c *Client) Search(ctx context.Context, resourceType string, params url.Val
 		case !sameOrigin(nu, c.base):
 			// Only the host is named: the link's query is PHI.
 			return c.pageError(resourceType, page, newKindErr(ErrOrigin, "next link to "+nu.Host+" refused", nil))
+		case !c.underBase(nu):
+			// Same host, another path (another tenant's, an admin API):
+			// it would get our token all the same.
+			return c.pageError(resourceType, page, newKindErr(ErrOrigin, "next link outside the FHIR base path refused", nil))
 		case seen[nu.String()]:
 			return c.pageError(resourceType, page, newKindErr(ErrProtocol, "next link repeats an earlier page", nil))
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -163,4 +164,35 @@ func TestSearchRefusesBadResourceType(t *testing.T) {
 	err := c.Search(t.Context(), "../admin", nil, func([]byte) error { return nil })
 	assert.Error(t, err)
 	assert.Zero(t, srv.count())
+}
+
+// Same host, another path (another tenant, an admin API): the link would
+// carry our token all the same, so it is refused before any request.
+func TestNextLinkOutsideBasePathIsRefused(t *testing.T) {
+	for _, next := range []string{
+		"/../other-tenant/admin/users?page=2", // resolved: /other-tenant/admin/users
+		"ABSOLUTE/other-tenant/admin/users?page=2",
+		"ABSOLUTE/fhir-other/Observation?page=2", // a sibling that shares the prefix
+		"ABSOLUTE/fhir/%2e%2e/admin?page=2",
+	} {
+		t.Run(next, func(t *testing.T) {
+			srv := newScriptedFunc(t, func(i int, r *http.Request) reply {
+				if i > 0 {
+					return reply{status: 200, body: emptyBundle}
+				}
+				link := strings.Replace(next, "ABSOLUTE", "http://"+r.Host, 1)
+				if link[0] == '/' {
+					link = "http://" + r.Host + "/fhir" + link
+				}
+				return reply{status: 200, body: pageWithNext(link)}
+			})
+			cfg := fastConfig(srv.URL + "/fhir")
+			cfg.Auth = StaticToken("tok-tenant-a")
+			c := newClient(t, cfg)
+			err := c.Search(t.Context(), "Observation", url.Values{"patient": {"p1"}}, func([]byte) error { return nil })
+			assert.ErrorIs(t, err, ErrOrigin)
+			assert.ErrorContains(t, err, "outside the FHIR base")
+			assert.Equal(t, 1, srv.count(), "the link was not followed")
+		})
+	}
 }

@@ -32,9 +32,14 @@ type DownloadRequest struct {
 	Accept string
 
 	// MaxBytes, when positive, is the most the file may hold; a longer body
-	// fails with ErrProtocol and is not retried. Zero means no limit: the
-	// body goes to the writer, never into memory.
+	// fails with ErrProtocol and is not retried. Zero means the client's
+	// MaxResponseBytes.
 	MaxBytes int64
+
+	// Allow, when set, must accept URL and every redirect target; others
+	// are refused with ErrOrigin before any byte is sent to them (bulk
+	// files come only from where the operator said they may).
+	Allow func(*url.URL) bool
 }
 
 // Rewinder is implemented by writers Download can reset after a transfer
@@ -73,15 +78,20 @@ func (c *Client) Download(ctx context.Context, d DownloadRequest, w io.Writer) (
 		return 0, err
 	}
 	cl := &call{method: http.MethodGet, label: c.label(u), idempotent: true}
+	if d.Allow != nil && !d.Allow(u) {
+		return 0, &Error{Method: cl.method, Resource: cl.label,
+			Err: newKindErr(ErrOrigin, "download from "+u.Host+" refused", nil)}
+	}
+	cl.allow = d.Allow
 	if d.Auth {
-		if !sameOrigin(u, c.base) {
+		if !c.underBase(u) {
 			// Only the host is named: a signed URL's query is a secret.
 			return 0, &Error{Method: cl.method, Resource: cl.label,
-				Err: newKindErr(ErrOrigin, "credentials for "+u.Host+" refused", nil)}
+				Err: newKindErr(ErrOrigin, "credentials for "+u.Host+" outside the FHIR base refused", nil)}
 		}
 		cl.creds = c.cfg.Auth != nil
 	}
-	dl := &download{c: c, ctx: ctx, cl: cl, u: u, w: w, max: d.MaxBytes, accept: d.Accept}
+	dl := &download{c: c, ctx: ctx, cl: cl, u: u, w: w, max: orDefault(d.MaxBytes, c.cfg.MaxResponseBytes), accept: d.Accept}
 	if dl.accept == "" {
 		dl.accept = NDJSONType
 	}
@@ -105,7 +115,7 @@ func (c *Client) Download(ctx context.Context, d DownloadRequest, w io.Writer) (
 	if resp.StatusCode == http.StatusOK {
 		return dl.n, nil
 	}
-	body, err := readBody(resp.Body)
+	body, err := readBody(resp.Body, c.cfg.MaxResponseBytes)
 	if err != nil {
 		return 0, transportError(cl.method, cl.label, err)
 	}
@@ -164,7 +174,7 @@ func (d *download) exchange() (*http.Response, error) {
 // handle is the response handler of the final attempt of an exchange.
 func (d *download) handle(resp *http.Response) error {
 	if resp.StatusCode != http.StatusOK {
-		b, err := readBody(resp.Body)
+		b, err := readBody(resp.Body, d.c.cfg.MaxResponseBytes)
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		d.c.logAttempt(d.ctx, d.cl, resp.StatusCode, err)
 		return err
@@ -195,7 +205,7 @@ func (d *download) copy(body io.Reader) (int64, error) {
 		if d.rewind(tw.n) == nil {
 			left = 0
 		}
-		return left, &noRetry{err: newKindErr(ErrProtocol, fmt.Sprintf("download exceeds %d bytes", d.max), nil), local: true}
+		return left, &noRetry{err: newKindErr(ErrProtocol, fmt.Sprintf("download exceeds the limit of %d bytes (decompressed)", d.max), errBodyTooLarge), local: true}
 	case err == nil:
 		return tw.n, nil
 	case tw.n == 0:
@@ -291,10 +301,16 @@ func (c *Client) ResolveURL(ref string) (*url.URL, error) {
 	return c.resolve(ref)
 }
 
-// SameOrigin reports whether u has the base's scheme, host and port: the
-// only place the Client sends credentials.
+// SameOrigin reports whether u has the base's scheme, host and port.
 func (c *Client) SameOrigin(u *url.URL) bool {
 	return sameOrigin(u, c.base)
+}
+
+// UnderBase reports whether u lies under the base URL: its origin, and its
+// path or below, with no dot segments. It is the only place the Client
+// sends credentials, and where links from the server must point.
+func (c *Client) UnderBase(u *url.URL) bool {
+	return c.underBase(u)
 }
 
 // ParseRetryAfter parses a Retry-After value (RFC 9110 §10.2.3), delta

@@ -78,7 +78,7 @@ func TestDownloadStatusFailures(t *testing.T) {
 	}{
 		{"503 then 200 is retried", []reply{{status: 503}, {status: 200, body: ndjsonBody}}, 2, nil, ""},
 		{"404 with an OperationOutcome is final", []reply{{status: 404, body: `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"Binary expired"}]}`}},
-			1, ErrNotFound, "error not-found: Binary expired"},
+			1, ErrNotFound, "404 Not Found: error not-found"},
 		{"204 is not a download", []reply{{status: 204}}, 1, ErrProtocol, "expected 200"},
 		{"retries run out on 500", []reply{{status: 500}}, 4, ErrUnavailable, "500 Internal Server Error"},
 	}
@@ -153,7 +153,7 @@ func TestDownloadLimitAndWriterFailuresAreNotRetried(t *testing.T) {
 
 	_, err := c.Download(t.Context(), DownloadRequest{URL: "Binary/b1", MaxBytes: 10}, &bytes.Buffer{})
 	assert.ErrorIs(t, err, ErrProtocol)
-	assert.Contains(t, err.Error(), "exceeds 10 bytes")
+	assert.Contains(t, err.Error(), "exceeds the limit of 10 bytes")
 	assert.Equal(t, 1, srv.count())
 
 	_, err = c.Download(t.Context(), DownloadRequest{URL: "Binary/b1"}, failingWriter{})

@@ -2,6 +2,7 @@ package fhirclient
 
 import (
 	"errors"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -41,6 +42,72 @@ func (c *Client) resolve(ref string) (*url.URL, error) {
 	}
 	u.Fragment = ""
 	return u, nil
+}
+
+// pathURL is the base with segs appended as escaped path segments. It is
+// never run through URL resolution, so no segment can climb out of the
+// base: a "." or ".." segment, or an empty one, is refused instead.
+func (c *Client) pathURL(segs ...string) (*url.URL, error) {
+	u := *c.base
+	var p, raw strings.Builder
+	p.WriteString(u.Path)
+	raw.WriteString(u.EscapedPath())
+	for i, s := range segs {
+		if s == "" || dotsOnly(s) {
+			return nil, errors.New("fhirclient: empty or dot path segment")
+		}
+		if i > 0 {
+			p.WriteByte('/')
+			raw.WriteByte('/')
+		}
+		p.WriteString(s)
+		raw.WriteString(url.PathEscape(s))
+	}
+	u.Path, u.RawPath = p.String(), raw.String()
+	if u.RawPath == u.Path {
+		u.RawPath = ""
+	}
+	return &u, nil
+}
+
+// underBase reports whether u lies under the configured base: the same
+// origin, a path that is the base path or below it, and no dot segment that
+// a server could resolve to somewhere else. It is the test for sending
+// credentials and for following a link the server handed us (issue 11,
+// point 11): another tenant's path on the same host is not ours.
+func (c *Client) underBase(u *url.URL) bool {
+	if !sameOrigin(u, c.base) {
+		return false
+	}
+	root := strings.TrimSuffix(c.base.Path, "/")
+	if u.Path != root && !strings.HasPrefix(u.Path, c.base.Path) {
+		return false
+	}
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopback reports whether host (a URL's Hostname) names this machine:
+// "localhost" or a loopback address. Plain http is acceptable there only.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// plainHTTPRemote reports whether u would travel unencrypted over a network.
+func plainHTTPRemote(u *url.URL) bool {
+	return !strings.EqualFold(u.Scheme, "https") && !isLoopback(u.Hostname())
+}
+
+func dotsOnly(s string) bool {
+	return strings.Trim(s, ".") == ""
 }
 
 // sameOrigin reports whether a and b share scheme, host and port (RFC 6454),
@@ -95,8 +162,11 @@ func checkType(resourceType string) error {
 	return nil
 }
 
+// checkID applies the R4 id syntax, and refuses ids made only of dots: the
+// syntax admits "." and "..", which a URL resolver turns into the parent
+// path (Patient/.. is GET [base]/).
 func checkID(id string) error {
-	if !idRe.MatchString(id) {
+	if !idRe.MatchString(id) || dotsOnly(id) {
 		return errors.New("fhirclient: invalid resource id")
 	}
 	return nil

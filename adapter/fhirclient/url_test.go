@@ -61,3 +61,50 @@ func TestReadRefusesIdsThatRewriteThePath(t *testing.T) {
 	assert.Error(t, err, "lower-case resource type")
 	assert.Zero(t, srv.count())
 }
+
+// "." and ".." pass the R4 id regex but resolve to the parent path: they
+// are refused, and paths are built from escaped segments, never resolved.
+func TestDotIDsAreRefused(t *testing.T) {
+	srv := newScripted(t, reply{status: 200, body: patientJSON})
+	c := newClient(t, fastConfig(srv.URL+"/fhir"))
+	for _, id := range []string{".", "..", "...", "...."} {
+		_, err := c.Read(t.Context(), "Patient", id)
+		assert.ErrorContains(t, err, "invalid resource id", id)
+	}
+	_, err := c.Do(t.Context(), &Request{Path: []string{"Group", "..", "$export"}})
+	assert.Error(t, err)
+	assert.Zero(t, srv.count(), "no request was sent")
+
+	// Dots inside an id are legal FHIR and stay one segment.
+	_, err = c.Read(t.Context(), "Patient", "a..b")
+	require.NoError(t, err)
+	assert.Equal(t, "/fhir/Patient/a..b", srv.request(0).URL.Path)
+	_, err = c.Do(t.Context(), &Request{Path: []string{"Group", "g.1", "$export"}})
+	require.NoError(t, err)
+	assert.Equal(t, "/fhir/Group/g.1/$export", srv.request(1).URL.Path)
+}
+
+func TestUnderBase(t *testing.T) {
+	c := newClient(t, Config{BaseURL: "https://fhir.test/tenant-a/r4"})
+	for _, tt := range []struct {
+		url  string
+		want bool
+	}{
+		{"https://fhir.test/tenant-a/r4", true},
+		{"https://fhir.test/tenant-a/r4/", true},
+		{"https://fhir.test/tenant-a/r4?_getpages=x", true},
+		{"https://fhir.test/tenant-a/r4/Observation?page=2", true},
+		{"https://fhir.test/tenant-a/r4/$export-poll-status?_jobId=1", true},
+		{"https://fhir.test/tenant-a/r4x/Observation", false},
+		{"https://fhir.test/tenant-b/r4/Observation", false},
+		{"https://fhir.test/other-tenant/admin/users", false},
+		{"https://fhir.test/tenant-a/r4/%2e%2e/admin", false},
+		{"https://fhir.test/tenant-a/r4/..%2fadmin", false},
+		{"http://fhir.test/tenant-a/r4/Observation", false},
+		{"https://fhir.test:8443/tenant-a/r4/Observation", false},
+	} {
+		u, err := url.Parse(tt.url)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, c.UnderBase(u), tt.url)
+	}
+}

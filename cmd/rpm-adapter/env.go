@@ -160,7 +160,8 @@ func (c *commonFlags) bulkSource(ctx context.Context, env *runEnv, client *fhirc
 	}
 	env.closers = append(env.closers, func() error { return os.RemoveAll(tmp) })
 	dir := filepath.Join(tmp, "export")
-	m, err := bulk.Export(ctx, client, req, dir, bulk.Options{PollMax: c.bulkPollMax, Logger: env.logger})
+	m, err := bulk.Export(ctx, client, req, dir, bulk.Options{PollMax: c.bulkPollMax, Logger: env.logger,
+		FileOrigins: c.bulkFileOrigins})
 	if err != nil {
 		return fmt.Errorf("bulk export: %w", err)
 	}

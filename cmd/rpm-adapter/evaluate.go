@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"time"
 
@@ -27,10 +28,12 @@ type commonFlags struct {
 	group       string
 	since       string
 	bulkPollMax time.Duration
-	policy      rules.Policy
-	payer       payerFlags
-	fhir        fhirFlags
-	flags       *flag.FlagSet
+	// bulkFileOrigins may serve bulk output files besides the FHIR base.
+	bulkFileOrigins stringList
+	policy          rules.Policy
+	payer           payerFlags
+	fhir            fhirFlags
+	flags           *flag.FlagSet
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -110,6 +113,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	fs.BoolVar(&c.bulk, "bulk", false, "pull the group through FHIR Bulk Data Group/$export instead of per-patient searches")
 	fs.StringVar(&c.since, "since", "", "with --bulk: only resources changed since this instant (RFC 3339)")
 	fs.DurationVar(&c.bulkPollMax, "bulk-poll-max", 60*time.Second, "with --bulk: longest wait between status polls, whatever Retry-After says")
+	fs.Var(&c.bulkFileOrigins, "bulk-file-origin", "with --bulk: an origin (scheme://host[:port]) that may serve output files besides the FHIR base (repeatable, or comma-separated)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage, usageOrHelp(err)
 	}
@@ -131,6 +135,14 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	if c.since != "" && !c.bulk {
 		return exitUsage, usagef("--since is for --bulk")
+	}
+	if len(c.bulkFileOrigins) > 0 && !c.bulk {
+		return exitUsage, usagef("--bulk-file-origin is for --bulk")
+	}
+	for _, o := range c.bulkFileOrigins {
+		if !isOrigin(o) {
+			return exitUsage, usagef("--bulk-file-origin %q is not scheme://host[:port]", o)
+		}
 	}
 	c.group = *group
 	if *write && c.fhirBase == "" {
@@ -191,6 +203,13 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return exitPartial, nil
 	}
 	return exitOK, nil
+}
+
+// isOrigin says whether s is an http(s) origin with nothing after it.
+func isOrigin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && !u.ForceQuery
 }
 
 func usageOrHelp(err error) error {

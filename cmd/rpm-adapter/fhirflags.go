@@ -18,6 +18,7 @@ type fhirFlags struct {
 	smartTokenURL, smartClientID, smartKID string
 	smartKeyFile, smartScope               string
 	pageSize, maxRetries                   int
+	maxResponseBytes                       int64
 	timeout                                time.Duration
 	conditionalUpdate                      bool
 }
@@ -32,6 +33,8 @@ func (f *fhirFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.pageSize, "page-size", 200, "_count of FHIR searches")
 	fs.IntVar(&f.maxRetries, "max-retries", fhirclient.DefaultMaxRetries, "retries of a failed FHIR request (negative: none)")
 	fs.DurationVar(&f.timeout, "fhir-timeout", fhirclient.DefaultTimeout, "timeout of one FHIR request attempt")
+	fs.Int64Var(&f.maxResponseBytes, "max-response-bytes", fhirclient.DefaultMaxResponseBytes,
+		"most bytes one FHIR response or bulk file may hold once decompressed")
 	fs.BoolVar(&f.conditionalUpdate, "conditional-update", false, "write with PUT [type]?identifier=… for servers that refuse client ids")
 }
 
@@ -42,8 +45,11 @@ func (f *fhirFlags) client(base string, logger *slog.Logger, onRetry func(fhircl
 
 // clientWith is client with a transport (for metrics), nil for the default.
 func (f *fhirFlags) clientWith(base string, logger *slog.Logger, onRetry func(fhirclient.RetryEvent), rt http.RoundTripper) (*fhirclient.Client, error) {
+	if f.maxResponseBytes < 1 {
+		return nil, usagef("--max-response-bytes must be positive")
+	}
 	cfg := fhirclient.Config{BaseURL: base, PageSize: f.pageSize, MaxRetries: f.maxRetries,
-		Timeout: f.timeout, Logger: logger, OnRetry: onRetry}
+		Timeout: f.timeout, Logger: logger, OnRetry: onRetry, MaxResponseBytes: f.maxResponseBytes}
 	if rt != nil {
 		cfg.HTTPClient = &http.Client{Transport: rt}
 	}
