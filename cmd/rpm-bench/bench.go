@@ -121,6 +121,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for round := range c.runs {
 		for _, r := range runs {
 			fmt.Fprintf(stdout, "running %s (round %d of %d) …\n", r.label, round+1, c.runs)
+			// The NDJSON sink appends to earlier results (issue 11, point 10):
+			// each round starts from an empty folder so rounds time the same work.
+			if err := os.RemoveAll(filepath.Join(work, "out")); err != nil {
+				return err
+			}
 			out, cs, err := runChild(ctx, self, r.args, stderr)
 			if err != nil {
 				return fmt.Errorf("%s: %w", r.label, err)
