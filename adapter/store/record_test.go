@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -347,16 +348,5 @@ func codes(ls []CodeLine) string {
 		out = append(out, l.Code)
 	}
 	slices.Sort(out)
-	return joinSpace(out)
-}
-
-func joinSpace(ss []string) string {
-	s := ""
-	for i, v := range ss {
-		if i > 0 {
-			s += " "
-		}
-		s += v
-	}
-	return s
+	return strings.Join(out, " ")
 }
