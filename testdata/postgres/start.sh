@@ -57,7 +57,11 @@ fi
 rm -rf "$STATE"
 mkdir -p "$STATE"
 chmod 0700 "$STATE"
-[ "$(id -u)" = 0 ] && chown postgres: "$STATE"
+if [ "$(id -u)" = 0 ]; then
+	chown postgres: "$STATE"
+	as_user test -w "$STATE" ||
+		{ echo "start.sh: the postgres user cannot write $STATE (set RPM_PG_STATE_DIR or TMPDIR to a folder it can reach)" >&2; exit 1; }
+fi
 
 as_user "$BIN/initdb" -D "$STATE/data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$STATE/initdb.log" 2>&1 ||
 	{ cat "$STATE/initdb.log" >&2; exit 1; }
