@@ -31,6 +31,8 @@ type dialect interface {
 	rebind(query string) string
 	// timeArg is how an instant is passed.
 	timeArg(t time.Time) any
+	// prepares says the recording's statements are prepared at Open.
+	prepares() bool
 	close()
 }
 

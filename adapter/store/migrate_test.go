@@ -18,8 +18,7 @@ func TestOpenCreatesTheSchemaAndRiversTables(t *testing.T) {
 		if err != nil || v != LatestSchemaVersion() {
 			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, LatestSchemaVersion())
 		}
-		for _, table := range []string{"patients", "evaluations", "evaluation_days", "evaluation_activities",
-			"evaluation_findings", "code_lines", "code_line_states", "written_resources", "audit_events",
+		for _, table := range []string{"patients", "evaluations", "code_lines", "code_line_states", "written_resources", "audit_events",
 			"watch_cursors", "sign_offs", "export_batches", "export_batch_lines", "river_job", "river_migration"} {
 			var n int
 			if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {

@@ -47,6 +47,7 @@ func (d *postgresDialect) migrations() fs.FS       { return sub("postgres") }
 func (d *postgresDialect) rebind(q string) string  { return dollarPlaceholders(q) }
 func (d *postgresDialect) timeArg(t time.Time) any { return t.UTC() }
 func (d *postgresDialect) close()                  { d.pool.Close() }
+func (d *postgresDialect) prepares() bool          { return false }
 
 func (d *postgresDialect) versionTable() string {
 	return `CREATE TABLE IF NOT EXISTS store_schema_version (

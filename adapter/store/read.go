@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -19,9 +18,10 @@ var ErrNotFound = errors.New("store: not found")
 func (s *Store) Patient(ctx context.Context, tenant, patientID string) (*Patient, error) {
 	p := &Patient{Tenant: tenant, PatientID: patientID}
 	var name, mrn sql.NullString
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT display_name, mrn, zone, as_of, anchor, anchor_source, not_evaluated, evaluated_at
+	var findings []byte
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT display_name, mrn, zone, as_of, anchor, anchor_source, not_evaluated, findings, evaluated_at
 FROM patients WHERE tenant = ? AND patient_id = ?`), tenant, patientID).Scan(&name, &mrn, &p.Zone, dateScan{&p.AsOf},
-		dateScan{&p.Anchor}, &p.AnchorSource, &p.NotEvaluated, timeScan{&p.EvaluatedAt})
+		dateScan{&p.Anchor}, &p.AnchorSource, &p.NotEvaluated, &findings, timeScan{&p.EvaluatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -29,35 +29,42 @@ FROM patients WHERE tenant = ? AND patient_id = ?`), tenant, patientID).Scan(&na
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	p.DisplayName, p.MRN = name.String, mrn.String
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT code, rule_id, message, ref FROM patient_findings
-WHERE tenant = ? AND patient_id = ? ORDER BY seq`), tenant, patientID)
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+	if p.Findings, err = parseFindings(findings); err != nil {
+		return nil, err
 	}
-	p.Findings, err = scanFindings(rows)
-	return p, err
+	return p, nil
 }
 
 // evaluationColumns are read by scanEvaluation, in order.
 const evaluationColumns = `tenant, patient_id, window_kind, window_start, window_end, window_index, rule_set, profile_id,
 	policy, provisional, days, seconds, minutes, unbilled_minutes, interactive, progress_have, progress_need,
-	progress_missing, progress_days_left, progress_reachable, progress_needs_interactive, evaluated_at`
+	progress_missing, progress_days_left, progress_reachable, progress_needs_interactive, day_counts, activities,
+	findings, evaluated_at`
 
 func scanEvaluation(sc interface{ Scan(...any) error }) (Evaluation, error) {
 	var e Evaluation
 	var kind, ruleSet string
-	var policy []byte
+	var policy, days, acts, findings []byte
 	var have, need, missing, left sql.NullInt64
 	var reach, needsIC sql.NullBool
 	err := sc.Scan(&e.Tenant, &e.PatientID, &kind, dateScan{&e.Window.Start}, dateScan{&e.Window.End}, &e.Window.Index,
 		&ruleSet, &e.ProfileID, &policy, &e.Provisional, &e.Days, &e.Seconds, &e.Minutes, &e.UnbilledMinutes,
-		&e.Interactive, &have, &need, &missing, &left, &reach, &needsIC, timeScan{&e.EvaluatedAt})
+		&e.Interactive, &have, &need, &missing, &left, &reach, &needsIC, &days, &acts, &findings, timeScan{&e.EvaluatedAt})
 	if err != nil {
 		return e, err
 	}
 	e.Window.Kind, e.RuleSet = kindOf(kind), rules.RuleSetID(ruleSet)
 	if err := json.Unmarshal(policy, &e.Policy); err != nil {
 		return e, fmt.Errorf("store: a stored policy is not JSON: %w", err)
+	}
+	if e.DayCounts, err = parseDays(days); err != nil {
+		return e, err
+	}
+	if e.Activities, err = parseActivities(acts); err != nil {
+		return e, err
+	}
+	if e.Findings, err = parseFindings(findings); err != nil {
+		return e, err
 	}
 	if have.Valid {
 		e.Progress = &rules.Progress{Have: nullInt(have), Need: nullInt(need), Missing: nullInt(missing),
@@ -114,8 +121,8 @@ type EvaluationFilter struct {
 }
 
 // ListEvaluations lists the latest evaluations that match, by patient id
-// and window, without their details (DayCounts, Activities, Findings and
-// Lines stay nil; read them with Evaluation).
+// and window, without their code lines (Lines stays nil; Evaluation and
+// CodeLines read them).
 func (s *Store) ListEvaluations(ctx context.Context, f EvaluationFilter) ([]Evaluation, error) {
 	where := []string{"tenant = ?"}
 	args := []any{f.Tenant}
@@ -158,65 +165,11 @@ func (s *Store) listEvaluations(ctx context.Context, tail string, args ...any) (
 	return out, nil
 }
 
-// details reads an evaluation's day counts, activities, findings and lines.
+// details reads an evaluation's code lines.
 func (s *Store) details(ctx context.Context, e *Evaluation) error {
-	key := []any{e.Tenant, e.PatientID, kindName(e.Window.Kind), dateArg(e.Window.Start)}
-	const where = ` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ? ORDER BY `
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT day, readings FROM evaluation_days`+where+`day`), key...)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	for rows.Next() {
-		var d DayCount
-		if err := rows.Scan(dateScan{&d.Date}, &d.Readings); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: %w", err)
-		}
-		e.DayCounts = append(e.DayCounts, d)
-	}
-	if err := closeRows(rows); err != nil {
-		return err
-	}
-	rows, err = s.db.QueryContext(ctx, s.q(`SELECT ref, started_at, duration_seconds, medium, interactive, counted
-FROM evaluation_activities`+where+`seq`), key...)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	for rows.Next() {
-		var a Activity
-		var secs int64
-		if err := rows.Scan(&a.Ref, timeScan{&a.Start}, &secs, &a.Medium, &a.Interactive, &a.Counted); err != nil {
-			rows.Close()
-			return fmt.Errorf("store: %w", err)
-		}
-		a.Duration = time.Duration(secs) * time.Second
-		e.Activities = append(e.Activities, a)
-	}
-	if err := closeRows(rows); err != nil {
-		return err
-	}
-	rows, err = s.db.QueryContext(ctx, s.q(`SELECT code, rule_id, message, ref FROM evaluation_findings`+where+`seq`), key...)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if e.Findings, err = scanFindings(rows); err != nil {
-		return err
-	}
+	var err error
 	e.Lines, err = s.CodeLines(ctx, LineFilter{Tenant: e.Tenant, PatientID: e.PatientID, WindowKind: e.Window.Kind, WindowStart: e.Window.Start})
 	return err
-}
-
-func scanFindings(rows *sql.Rows) ([]rules.Finding, error) {
-	var out []rules.Finding
-	for rows.Next() {
-		var f rules.Finding
-		if err := rows.Scan(&f.Code, &f.Rule, &f.Message, &f.Ref); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, closeRows(rows)
 }
 
 func closeRows(rows *sql.Rows) error {

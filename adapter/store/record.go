@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
@@ -58,7 +59,7 @@ func windowsOf(tenant, patientID string, res *rules.Result, rec Record, now time
 	var loc *time.Location
 	if len(res.Months) > 0 && len(rec.Activities) > 0 {
 		var err error
-		if loc, err = time.LoadLocation(res.Zone); err != nil {
+		if loc, err = loadLocation(res.Zone); err != nil {
 			return nil, fmt.Errorf("store: the result's time zone cannot be loaded")
 		}
 	}
@@ -133,11 +134,11 @@ func activitiesOf(m *rules.MonthResult, acts []rules.Interaction, loc *time.Loca
 	return out
 }
 
-const upsertPatient = `INSERT INTO patients (tenant, patient_id, display_name, mrn, zone, as_of, anchor, anchor_source, not_evaluated, evaluated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const upsertPatient = `INSERT INTO patients (tenant, patient_id, display_name, mrn, zone, as_of, anchor, anchor_source, not_evaluated, findings, evaluated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (tenant, patient_id) DO UPDATE SET display_name = excluded.display_name, mrn = excluded.mrn,
 	zone = excluded.zone, as_of = excluded.as_of, anchor = excluded.anchor, anchor_source = excluded.anchor_source,
-	not_evaluated = excluded.not_evaluated, evaluated_at = excluded.evaluated_at`
+	not_evaluated = excluded.not_evaluated, findings = excluded.findings, evaluated_at = excluded.evaluated_at`
 
 func (s *Store) putPatient(ctx context.Context, tx *sql.Tx, tenant, pid string, res *rules.Result, rec Record, now time.Time) error {
 	var name, mrn any
@@ -152,24 +153,20 @@ func (s *Store) putPatient(ctx context.Context, tx *sql.Tx, tenant, pid string, 
 			anchor = res.Anchor
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q(upsertPatient), tenant, pid, name, mrn, zone, dateArg(asOf), dateArg(anchor),
-		src, rec.NotEvaluated, s.d.timeArg(now)); err != nil {
+	fs, err := findingsJSON(findings)
+	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM patient_findings WHERE tenant = ? AND patient_id = ?`), tenant, pid); err != nil {
-		return err
-	}
-	return s.insertRows(ctx, tx, `INSERT INTO patient_findings (tenant, patient_id, seq, code, rule_id, message, ref) VALUES `,
-		7, len(findings), func(i int) []any {
-			f := findings[i]
-			return []any{tenant, pid, i, f.Code, f.Rule, f.Message, f.Ref}
-		})
+	_, err = s.exec(ctx, tx, upsertPatient, tenant, pid, name, mrn, zone, dateArg(asOf), dateArg(anchor),
+		src, rec.NotEvaluated, fs, s.d.timeArg(now))
+	return err
 }
 
 const upsertEvaluation = `INSERT INTO evaluations (tenant, patient_id, window_kind, window_start, window_end, window_index,
 	rule_set, profile_id, policy, provisional, days, seconds, minutes, unbilled_minutes, interactive,
-	progress_have, progress_need, progress_missing, progress_days_left, progress_reachable, progress_needs_interactive, evaluated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	progress_have, progress_need, progress_missing, progress_days_left, progress_reachable, progress_needs_interactive,
+	day_counts, activities, findings, evaluated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (tenant, patient_id, window_kind, window_start) DO UPDATE SET window_end = excluded.window_end,
 	window_index = excluded.window_index, rule_set = excluded.rule_set, profile_id = excluded.profile_id,
 	policy = excluded.policy, provisional = excluded.provisional, days = excluded.days, seconds = excluded.seconds,
@@ -177,6 +174,7 @@ ON CONFLICT (tenant, patient_id, window_kind, window_start) DO UPDATE SET window
 	progress_have = excluded.progress_have, progress_need = excluded.progress_need,
 	progress_missing = excluded.progress_missing, progress_days_left = excluded.progress_days_left,
 	progress_reachable = excluded.progress_reachable, progress_needs_interactive = excluded.progress_needs_interactive,
+	day_counts = excluded.day_counts, activities = excluded.activities, findings = excluded.findings,
 	evaluated_at = excluded.evaluated_at`
 
 // upsertLine sets a line's state from the new evaluation, but only over the
@@ -193,12 +191,26 @@ ON CONFLICT (line_id) DO UPDATE SET window_end = excluded.window_end, units = ex
 const withdrawLine = `UPDATE code_lines SET state = 'withdrawn', withdrawn_at = ?, updated_at = ? WHERE line_id = ? AND state <> 'withdrawn'`
 
 func (s *Store) putWindow(ctx context.Context, tx *sql.Tx, e *Evaluation, now time.Time) error {
-	kind, start := kindName(e.Window.Kind), dateArg(e.Window.Start)
-	key := []any{e.Tenant, e.PatientID, kind, start}
-	if err := s.supersede(ctx, tx, e, now); err != nil {
-		return err
+	if e.Window.Kind == rules.Period30 {
+		// Calendar months never overlap one another; periods do when the
+		// anchor moved.
+		if err := s.supersede(ctx, tx, e, now); err != nil {
+			return err
+		}
 	}
 	policy, err := json.Marshal(e.Policy)
+	if err != nil {
+		return err
+	}
+	days, err := daysJSON(e.DayCounts)
+	if err != nil {
+		return err
+	}
+	acts, err := activitiesJSON(e.Activities)
+	if err != nil {
+		return err
+	}
+	fs, err := findingsJSON(e.Findings)
 	if err != nil {
 		return err
 	}
@@ -206,34 +218,10 @@ func (s *Store) putWindow(ctx context.Context, tx *sql.Tx, e *Evaluation, now ti
 	if p := e.Progress; p != nil {
 		have, need, missing, left, reach, needsIC = p.Have, p.Need, p.Missing, p.DaysLeft, p.Reachable, p.NeedsInteractive
 	}
-	if _, err := tx.ExecContext(ctx, s.q(upsertEvaluation), e.Tenant, e.PatientID, kind, start, dateArg(e.Window.End),
-		e.Window.Index, string(e.RuleSet), e.ProfileID, string(policy), e.Provisional, e.Days, e.Seconds, e.Minutes,
-		e.UnbilledMinutes, e.Interactive, have, need, missing, left, reach, needsIC, s.d.timeArg(now)); err != nil {
-		return err
-	}
-	for _, t := range [...]string{"evaluation_days", "evaluation_activities", "evaluation_findings"} {
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+t+` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`), key...); err != nil {
-			return err
-		}
-	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO evaluation_days (tenant, patient_id, window_kind, window_start, day, readings) VALUES `,
-		6, len(e.DayCounts), func(i int) []any {
-			return append(key[:4:4], dateArg(e.DayCounts[i].Date), e.DayCounts[i].Readings)
-		}); err != nil {
-		return err
-	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO evaluation_activities (tenant, patient_id, window_kind, window_start, seq, ref, started_at, duration_seconds, medium, interactive, counted) VALUES `,
-		11, len(e.Activities), func(i int) []any {
-			a := e.Activities[i]
-			return append(key[:4:4], i, a.Ref, s.d.timeArg(a.Start), int64(a.Duration/time.Second), a.Medium, a.Interactive, a.Counted)
-		}); err != nil {
-		return err
-	}
-	if err := s.insertRows(ctx, tx, `INSERT INTO evaluation_findings (tenant, patient_id, window_kind, window_start, seq, code, rule_id, message, ref) VALUES `,
-		9, len(e.Findings), func(i int) []any {
-			f := e.Findings[i]
-			return append(key[:4:4], i, f.Code, f.Rule, f.Message, f.Ref)
-		}); err != nil {
+	if _, err := s.exec(ctx, tx, upsertEvaluation, e.Tenant, e.PatientID, kindName(e.Window.Kind), dateArg(e.Window.Start),
+		dateArg(e.Window.End), e.Window.Index, string(e.RuleSet), e.ProfileID, string(policy), e.Provisional, e.Days,
+		e.Seconds, e.Minutes, e.UnbilledMinutes, e.Interactive, have, need, missing, left, reach, needsIC,
+		days, acts, fs, s.d.timeArg(now)); err != nil {
 		return err
 	}
 	return s.putLines(ctx, tx, e, now)
@@ -241,7 +229,7 @@ func (s *Store) putWindow(ctx context.Context, tx *sql.Tx, e *Evaluation, now ti
 
 // putLines upserts the window's lines and withdraws the window's other ones.
 func (s *Store) putLines(ctx context.Context, tx *sql.Tx, e *Evaluation, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, s.q(`SELECT line_id FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`),
+	rows, err := s.query(ctx, tx, selectWindowLines,
 		e.Tenant, e.PatientID, kindName(e.Window.Kind), dateArg(e.Window.Start))
 	if err != nil {
 		return err
@@ -262,14 +250,14 @@ func (s *Store) putLines(ctx context.Context, tx *sql.Tx, e *Evaluation, now tim
 	keep := map[string]bool{}
 	for _, l := range e.Lines {
 		keep[l.LineID] = true
-		if _, err := tx.ExecContext(ctx, s.q(upsertLine), l.LineID, l.ResourceID, l.Tenant, l.PatientID, kindName(l.WindowKind),
+		if _, err := s.exec(ctx, tx, upsertLine, l.LineID, l.ResourceID, l.Tenant, l.PatientID, kindName(l.WindowKind),
 			dateArg(l.WindowStart), dateArg(l.WindowEnd), string(l.RuleSet), l.Code, l.Units, dateArg(l.DOS), string(l.State), at, at); err != nil {
 			return err
 		}
 	}
 	for _, id := range old {
 		if !keep[id] {
-			if _, err := tx.ExecContext(ctx, s.q(withdrawLine), at, at, id); err != nil {
+			if _, err := s.exec(ctx, tx, withdrawLine, at, at, id); err != nil {
 				return err
 			}
 		}
@@ -282,13 +270,11 @@ func (s *Store) putLines(ctx context.Context, tx *sql.Tx, e *Evaluation, now tim
 // anchor moved (R-PER-2), and those periods no longer exist.
 func (s *Store) supersede(ctx context.Context, tx *sql.Tx, e *Evaluation, now time.Time) error {
 	args := []any{e.Tenant, e.PatientID, kindName(e.Window.Kind), dateArg(e.Window.Start), dateArg(e.Window.End), dateArg(e.Window.Start)}
-	const where = ` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start <> ? AND window_start <= ? AND window_end >= ?`
 	at := s.d.timeArg(now)
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE code_lines SET state = 'withdrawn', withdrawn_at = ?, updated_at = ?`+where+
-		` AND state IN ('planned', 'billable')`), append([]any{at, at}, args...)...); err != nil {
+	if _, err := s.exec(ctx, tx, withdrawOverlapping, append([]any{at, at}, args...)...); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, s.q(`DELETE FROM evaluations`+where), args...)
+	_, err := s.exec(ctx, tx, deleteOverlapping, args...)
 	return err
 }
 
@@ -307,33 +293,25 @@ func (s *Store) putWritten(ctx context.Context, tx *sql.Tx, tenant, pid string, 
 	if at.IsZero() {
 		at = now
 	}
-	_, err := tx.ExecContext(ctx, s.q(upsertWritten), tenant, w.ResourceType, w.ResourceID, pid, kindName(w.WindowKind),
+	_, err := s.exec(ctx, tx, upsertWritten, tenant, w.ResourceType, w.ResourceID, pid, kindName(w.WindowKind),
 		dateArg(w.WindowStart), w.IdentifierSystem, w.IdentifierValue, s.d.timeArg(at))
 	return err
 }
 
-// insertRows inserts n rows of width columns, many rows per statement (one
-// round trip instead of n), staying under SQLite's 32766 variables.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, prefix string, width, n int, row func(i int) []any) error {
-	const perStatement = 200
-	for from := 0; from < n; from += perStatement {
-		to := min(from+perStatement, n)
-		var b strings.Builder
-		b.WriteString(prefix)
-		tuple := "(" + strings.Repeat("?, ", width-1) + "?)"
-		args := make([]any, 0, (to-from)*width)
-		for i := from; i < to; i++ {
-			if i > from {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
-			args = append(args, row(i)...)
-		}
-		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
-			return err
-		}
+// zones caches loaded time zones: time.LoadLocation reads the zone file
+// every time, which was a tenth of a recording.
+var zones sync.Map // name → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
 	}
-	return nil
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
 }
 
 func nullString(v string) any {

@@ -72,7 +72,8 @@ func (d *sqliteDialect) rebind(q string) string { return q }
 func (d *sqliteDialect) timeArg(t time.Time) any {
 	return t.UTC().Format(instantLayout)
 }
-func (d *sqliteDialect) close() {}
+func (d *sqliteDialect) close()         {}
+func (d *sqliteDialect) prepares() bool { return true }
 
 func (d *sqliteDialect) versionTable() string {
 	return `CREATE TABLE IF NOT EXISTS store_schema_version (

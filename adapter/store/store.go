@@ -44,6 +44,9 @@ type Store struct {
 
 	mu      sync.RWMutex
 	rebound map[string]string
+	// stmts are the recording's prepared statements (SQLite), read-only
+	// after Open.
+	stmts map[string]*sql.Stmt
 }
 
 // Open opens the store named by dsn, creating and migrating it: a
@@ -84,6 +87,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: River migrations: %w", err)
 		}
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -94,6 +101,9 @@ func IsPostgresURL(dsn string) bool {
 
 // Close releases the database.
 func (s *Store) Close() error {
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	err := s.db.Close()
 	s.d.close()
 	return err

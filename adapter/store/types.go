@@ -87,7 +87,8 @@ type Evaluation struct {
 	Progress    *rules.Progress
 	EvaluatedAt time.Time
 
-	// The details, filled by Evaluation and Evaluations, not by the lists.
+	// The details. Lines are filled by Evaluation and Evaluations, not by
+	// ListEvaluations.
 	DayCounts  []DayCount
 	Activities []Activity
 	Findings   []rules.Finding

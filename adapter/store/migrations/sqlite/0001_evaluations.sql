@@ -5,7 +5,8 @@
 
 -- One row per patient: the header of the latest evaluation. display_name and
 -- mrn are the only patient data the store keeps beyond ids, dates and counts
--- (NULL when names are off).
+-- (NULL when names are off). findings: those that belong to no window, as
+-- JSON [{"code", "rule", "message", "ref"}].
 CREATE TABLE patients (
 	tenant        TEXT NOT NULL,
 	patient_id    TEXT NOT NULL,
@@ -16,25 +17,23 @@ CREATE TABLE patients (
 	anchor        TEXT,
 	anchor_source TEXT NOT NULL DEFAULT '',
 	not_evaluated TEXT NOT NULL DEFAULT '',
+	findings      TEXT NOT NULL DEFAULT '[]',
 	evaluated_at  TEXT NOT NULL,
 	PRIMARY KEY (tenant, patient_id)
 );
 
--- Findings about a patient's inputs that belong to no single window.
-CREATE TABLE patient_findings (
-	tenant     TEXT NOT NULL,
-	patient_id TEXT NOT NULL,
-	seq        INTEGER NOT NULL,
-	code       TEXT NOT NULL,
-	rule_id    TEXT NOT NULL,
-	message    TEXT NOT NULL,
-	ref        TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (tenant, patient_id, seq),
-	FOREIGN KEY (tenant, patient_id) REFERENCES patients (tenant, patient_id) ON DELETE CASCADE
-);
-
 -- The latest evaluation of one window. days: dates with data (a period's
 -- days, a month's data days for R-TM-5). progress_*: NULL for a closed window.
+-- The details are JSON arrays, read and written whole with the row (a
+-- recording is one row per window, not one per day; nothing queries them
+-- apart):
+--   day_counts  [{"date": "YYYY-MM-DD", "readings": n}]   local dates with data
+--   activities  [{"ref", "start" (RFC 3339 UTC), "duration_seconds", "medium"
+--                 (none|remote|in-person|written|other), "interactive",
+--                 "counted"}]   interactions that started in the month, with
+--                the rules' verdicts (cited as interactive by R-IC-4; part of
+--                the minutes or the interactive evidence)
+--   findings    [{"code", "rule", "message", "ref"}]
 CREATE TABLE evaluations (
 	tenant           TEXT NOT NULL,
 	patient_id       TEXT NOT NULL,
@@ -57,59 +56,14 @@ CREATE TABLE evaluations (
 	progress_days_left         INTEGER,
 	progress_reachable         INTEGER CHECK (progress_reachable IN (0, 1)),
 	progress_needs_interactive INTEGER CHECK (progress_needs_interactive IN (0, 1)),
+	day_counts       TEXT NOT NULL DEFAULT '[]',
+	activities       TEXT NOT NULL DEFAULT '[]',
+	findings         TEXT NOT NULL DEFAULT '[]',
 	evaluated_at     TEXT NOT NULL,
 	PRIMARY KEY (tenant, patient_id, window_kind, window_start),
 	FOREIGN KEY (tenant, patient_id) REFERENCES patients (tenant, patient_id) ON DELETE CASCADE
 );
 CREATE INDEX evaluations_by_window ON evaluations (tenant, window_kind, window_start);
-
--- The local dates with data of a window and how many readings made each.
-CREATE TABLE evaluation_days (
-	tenant       TEXT NOT NULL,
-	patient_id   TEXT NOT NULL,
-	window_kind  TEXT NOT NULL,
-	window_start TEXT NOT NULL,
-	day          TEXT NOT NULL,
-	readings     INTEGER NOT NULL,
-	PRIMARY KEY (tenant, patient_id, window_kind, window_start, day),
-	FOREIGN KEY (tenant, patient_id, window_kind, window_start)
-		REFERENCES evaluations (tenant, patient_id, window_kind, window_start) ON DELETE CASCADE
-);
-
--- The interactions that started in a month: start, duration, medium class,
--- and the rules' verdicts (interactive: cited by R-IC-4; counted: part of the
--- month's minutes or its interactive evidence).
-CREATE TABLE evaluation_activities (
-	tenant           TEXT NOT NULL,
-	patient_id       TEXT NOT NULL,
-	window_kind      TEXT NOT NULL,
-	window_start     TEXT NOT NULL,
-	seq              INTEGER NOT NULL,
-	ref              TEXT NOT NULL DEFAULT '',
-	started_at       TEXT NOT NULL,
-	duration_seconds INTEGER NOT NULL,
-	medium           TEXT NOT NULL,
-	interactive      INTEGER NOT NULL CHECK (interactive IN (0, 1)),
-	counted          INTEGER NOT NULL CHECK (counted IN (0, 1)),
-	PRIMARY KEY (tenant, patient_id, window_kind, window_start, seq),
-	FOREIGN KEY (tenant, patient_id, window_kind, window_start)
-		REFERENCES evaluations (tenant, patient_id, window_kind, window_start) ON DELETE CASCADE
-);
-
-CREATE TABLE evaluation_findings (
-	tenant       TEXT NOT NULL,
-	patient_id   TEXT NOT NULL,
-	window_kind  TEXT NOT NULL,
-	window_start TEXT NOT NULL,
-	seq          INTEGER NOT NULL,
-	code         TEXT NOT NULL,
-	rule_id      TEXT NOT NULL,
-	message      TEXT NOT NULL,
-	ref          TEXT NOT NULL DEFAULT '',
-	PRIMARY KEY (tenant, patient_id, window_kind, window_start, seq),
-	FOREIGN KEY (tenant, patient_id, window_kind, window_start)
-		REFERENCES evaluations (tenant, patient_id, window_kind, window_start) ON DELETE CASCADE
-);
 
 -- The states a code line can be in. A table rather than a CHECK, so a later
 -- migration widens it with one INSERT (approved, exported) on both databases.
