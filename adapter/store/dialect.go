@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"io/fs"
 	"strconv"
@@ -22,11 +21,10 @@ type dialect interface {
 	migrations() fs.FS
 	// versionTable creates the schema version table if it is missing.
 	versionTable() string
-	// lockMigrations runs first in the migration transaction, so two
-	// processes opening one database at once apply each migration once.
-	lockMigrations(ctx context.Context, tx *sql.Tx) error
-	// migrateRiver applies River's own migrations.
-	migrateRiver(ctx context.Context) error
+	// migrate runs the store's migrations (store, given how to run one in
+	// a transaction) and, when river is set, River's, holding a lock that
+	// keeps another process from migrating at the same time.
+	migrate(ctx context.Context, store func(inTx txRunner) error, river bool) error
 	// rebind turns the ? placeholders of a query into the database's own.
 	rebind(query string) string
 	// timeArg is how an instant is passed.

@@ -46,26 +46,42 @@ func migrationsOf(fsys fs.FS) ([]migration, error) {
 	return out, nil
 }
 
-// migrate applies the store's migrations up to version to (0: all), each in
-// its own transaction together with its row in store_schema_version, so a
-// crash leaves the schema at a whole version. Applied versions are skipped:
-// running it again changes nothing.
+// execer is a transaction the store's migrations run in.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// txRunner runs f in a transaction (SQLite: the one all migrations share).
+type txRunner func(f func(tx execer) error) error
+
+// migrate applies the store's migrations up to version to (0: all, and then
+// River's), under the dialect's lock, so processes opening one database at
+// once apply each migration once. Each store migration commits together with
+// its row in store_schema_version, so the schema is always at a whole
+// version; applied versions are skipped, so running it again changes
+// nothing.
 func (s *Store) migrate(ctx context.Context, to int) error {
 	all, err := migrationsOf(s.d.migrations())
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, s.d.versionTable()); err != nil {
+	return s.d.migrate(ctx, func(inTx txRunner) error { return s.applyStore(ctx, all, to, inTx) }, to == 0)
+}
+
+func (s *Store) applyStore(ctx context.Context, all []migration, to int, inTx txRunner) error {
+	err := inTx(func(tx execer) error {
+		_, err := tx.ExecContext(ctx, s.d.versionTable())
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: creating the schema version table: %w", err)
 	}
 	for _, m := range all {
 		if to > 0 && m.version > to {
 			break
 		}
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			if err := s.d.lockMigrations(ctx, tx); err != nil {
-				return err
-			}
+		err := inTx(func(tx execer) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, s.q(`SELECT count(*) FROM store_schema_version WHERE version = ?`), m.version).Scan(&n); err != nil {
 				return err

@@ -140,3 +140,33 @@ func TestDollarPlaceholdersLeaveQuotedTextAlone(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// Two processes (replicas, or two evaluate runs) opening one new database at
+// once apply every migration once, River's included.
+func TestOpeningAtOnceMigratesOnce(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		errs := make(chan error, 3)
+		stores := make(chan *Store, 3)
+		for range 3 {
+			go func() {
+				s, err := Open(ctx, dsn, Options{})
+				errs <- err
+				stores <- s
+			}()
+		}
+		for range 3 {
+			if err := <-errs; err != nil {
+				t.Errorf("Open: %v", err)
+			}
+			if s := <-stores; s != nil {
+				defer s.Close()
+			}
+		}
+		s := openTest(t, dsn, Options{})
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM store_schema_version").Scan(&n); err != nil || n != LatestSchemaVersion() {
+			t.Errorf("store_schema_version: %d rows (%v)", n, err)
+		}
+	})
+}

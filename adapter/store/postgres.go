@@ -15,10 +15,12 @@ import (
 )
 
 // migrationLockKey is the advisory lock that serialises migrations of
-// replicas starting at once (an arbitrary constant: "rpm-stor").
+// replicas starting at once (an arbitrary constant: "rpm-stor"), River's
+// included.
 const migrationLockKey int64 = 0x72706d2d73746f72
 
 type postgresDialect struct {
+	db   *sql.DB
 	pool *pgxpool.Pool
 	log  *slog.Logger
 }
@@ -39,7 +41,8 @@ func openPostgres(ctx context.Context, url string, log *slog.Logger) (*sql.DB, *
 		pool.Close()
 		return nil, nil, fmt.Errorf("store: opening PostgreSQL: %w", err)
 	}
-	return stdlib.OpenDBFromPool(pool), &postgresDialect{pool: pool, log: log}, nil
+	db := stdlib.OpenDBFromPool(pool)
+	return db, &postgresDialect{db: db, pool: pool, log: log}, nil
 }
 
 func (d *postgresDialect) name() string            { return DriverPostgres }
@@ -57,29 +60,42 @@ func (d *postgresDialect) versionTable() string {
 )`
 }
 
-func (d *postgresDialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey)
-	return err
-}
-
-// migrateRiver runs River's migrations under a session advisory lock, so
-// replicas starting at once apply them once. Not in one transaction: River
-// adds enum values in one version and uses them in the next, which
-// PostgreSQL allows only across transactions.
-func (d *postgresDialect) migrateRiver(ctx context.Context) error {
+// migrate holds a session advisory lock while it runs the store's
+// migrations, each in its own transaction, and River's. Not all in one
+// transaction: River adds enum values in one version and uses them in the
+// next, which PostgreSQL allows only across transactions; and CREATE TABLE IF
+// NOT EXISTS is not safe against a concurrent one without the lock.
+func (d *postgresDialect) migrate(ctx context.Context, store func(inTx txRunner) error, river bool) error {
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey); err != nil {
+		return fmt.Errorf("store: taking the migration lock: %w", err)
+	}
+	//nolint:errcheck // ending the session releases it as well
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey)
+	err = store(func(f func(execer) error) error {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := f(tx); err != nil {
+			tx.Rollback() //nolint:errcheck // the first error is the one to report
+			return err
+		}
+		return tx.Commit()
+	})
+	if err != nil || !river {
+		return err
+	}
 	m, err := rivermigrate.New(riverpgxv5.New(d.pool), &rivermigrate.Config{Logger: d.log})
 	if err != nil {
 		return err
 	}
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return err
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("store: River migrations: %w", err)
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockKey+1); err != nil {
-		return err
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockKey+1) //nolint:errcheck // closing the session unlocks too
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
+	return nil
 }

@@ -83,17 +83,35 @@ func (d *sqliteDialect) versionTable() string {
 )`
 }
 
-// lockMigrations: the transaction began with BEGIN IMMEDIATE and holds the
-// database's write lock already.
-func (d *sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }
-
-// migrateRiver runs River's migrations, each version in a transaction of its
-// own; BEGIN IMMEDIATE (see openSQLite) serialises two processes.
-func (d *sqliteDialect) migrateRiver(ctx context.Context) error {
-	m, err := rivermigrate.New(riversqlite.New(d.db), &rivermigrate.Config{Logger: d.log})
+// migrate runs every migration, the store's and River's, in one
+// transaction: BEGIN IMMEDIATE (see openSQLite) takes the database's write
+// lock, so a second process waits (busy timeout) and then finds them applied,
+// and a crash leaves the database as it was. River's per-version
+// transactions (Migrate) would let two processes both apply a version.
+func (d *sqliteDialect) migrate(ctx context.Context, store func(inTx txRunner) error, river bool) error {
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if err := store(func(f func(execer) error) error { return f(tx) }); err != nil {
 		return err
 	}
-	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-	return err
+	if river {
+		m, err := rivermigrate.New(riversqlite.New(d.db), &rivermigrate.Config{Logger: d.log})
+		if err != nil {
+			return err
+		}
+		// Deprecated because some PostgreSQL versions cannot share one
+		// transaction; River's SQLite migrations can, and a test applies them
+		// all from empty and concurrently.
+		//lint:ignore SA1019 the one transaction is what serialises processes on SQLite
+		if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+			return fmt.Errorf("store: River migrations: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: committing the migrations: %w", err)
+	}
+	return nil
 }

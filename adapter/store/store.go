@@ -81,12 +81,6 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if opts.migrateTo == 0 {
-		if err := d.migrateRiver(ctx); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("store: River migrations: %w", err)
-		}
-	}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
