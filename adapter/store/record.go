@@ -57,7 +57,9 @@ func windowsOf(tenant, patientID string, res *rules.Result, rec Record, now time
 		return nil, nil
 	}
 	var loc *time.Location
-	if len(res.Months) > 0 && len(rec.Activities) > 0 {
+	// The zone decides which month an activity falls in (R-DAY-4); a result
+	// without one (never with months) places none, rather than guess UTC.
+	if len(res.Months) > 0 && len(rec.Activities) > 0 && res.Zone != "" {
 		var err error
 		if loc, err = loadLocation(res.Zone); err != nil {
 			return nil, fmt.Errorf("store: the result's time zone cannot be loaded")
