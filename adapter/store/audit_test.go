@@ -11,9 +11,10 @@ func TestAuditEventsRoundTrip(t *testing.T) {
 		ctx := context.Background()
 		s := openTest(t, dsn, Options{Now: fixedClock})
 		evs := []AuditEvent{
-			{At: testNow.Add(-time.Minute), RequestID: "req-1", TokenLabel: "nurse-station", Operation: "patient-eligibility",
-				PatientID: "p1", Write: true, Status: 200},
-			{RequestID: "req-2", TokenLabel: "batch", Operation: "group-eligibility", GroupID: "g1", Status: 202},
+			{Time: testNow.Add(-time.Minute), RequestID: "req-1", Token: "nurse-station", Operation: "patient-eligibility",
+				PatientID: "p1", Write: true, Status: 200, Outcome: "ok"},
+			{RequestID: "req-2", Token: "batch", Operation: "group-eligibility-end", GroupID: "g1", Job: "j-7",
+				Status: 200, Outcome: "completed"},
 		}
 		for _, ev := range evs {
 			if err := s.RecordAudit(ctx, ev); err != nil {
@@ -27,13 +28,14 @@ func TestAuditEventsRoundTrip(t *testing.T) {
 		if err != nil || len(got) != 2 {
 			t.Fatalf("%d events, %v", len(got), err)
 		}
-		evs[1].At = testNow
+		evs[1].Time = testNow
 		for i := range got {
-			w := evs[i]
-			g := got[i]
-			if g.ID == 0 || !g.At.Equal(w.At) || g.RequestID != w.RequestID || g.TokenLabel != w.TokenLabel ||
-				g.Operation != w.Operation || g.PatientID != w.PatientID || g.GroupID != w.GroupID || g.Write != w.Write || g.Status != w.Status {
-				t.Errorf("event %d = %+v, want %+v", i, g, w)
+			if !got[i].Time.Equal(evs[i].Time) {
+				t.Errorf("event %d at %v, want %v", i, got[i].Time, evs[i].Time)
+			}
+			got[i].Time = evs[i].Time
+			if got[i] != evs[i] {
+				t.Errorf("event %d = %+v, want %+v", i, got[i], evs[i])
 			}
 		}
 		if later, _ := s.AuditEvents(ctx, testNow.Add(-time.Second), 1); len(later) != 1 || later[0].RequestID != "req-2" {

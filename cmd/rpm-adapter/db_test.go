@@ -18,7 +18,7 @@ func TestEvaluateWithDBRecordsEveryEvaluation(t *testing.T) {
 	db := filepath.Join(dir, "state", "rpm-adapter.db")
 	code, out, errs := run(t, map[string]string{"RPM_DB": db}, "evaluate", "--month", "2026-10", "--out", filepath.Join(dir, "out"))
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, out, "49 patients, 0 failed")
+	assert.Regexp(t, `\d+ patients, 0 failed`, out)
 	st, err := os.Stat(db)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
