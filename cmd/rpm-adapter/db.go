@@ -7,20 +7,31 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter/store"
 )
 
-// registerDB adds --db (RPM_DB): the store every evaluation is recorded in,
-// a SQLite file path or a postgres:// URL.
-func registerDB(fs *flag.FlagSet) *string {
-	return fs.String("db", "", "record every evaluation in this store: a SQLite file path or a postgres:// URL (default: no store)")
+// dbFlags are --db (RPM_DB), the store every evaluation is recorded in (a
+// SQLite file path or a postgres:// URL), and --no-names (RPM_NO_NAMES).
+type dbFlags struct {
+	dsn     string
+	noNames bool
 }
 
-// useStore opens the store named by dsn (nothing when "") and puts it in
-// front of the run's sinks, so every evaluation is recorded whatever else
+func registerDB(fs *flag.FlagSet) *dbFlags {
+	var f dbFlags
+	fs.StringVar(&f.dsn, "db", "", "record every evaluation in this store: a SQLite file path or a postgres:// URL (default: no store)")
+	fs.BoolVar(&f.noNames, "no-names", false, "with --db: keep ids only, never a patient's name or MRN")
+	return &f
+}
+
+// useStore opens the store named by --db (nothing without it) and puts it
+// in front of the run's sinks, so every evaluation is recorded whatever else
 // is written. writeBack says the sinks include the FHIR server (--write).
-func (e *runEnv) useStore(ctx context.Context, dsn, tenant string, writeBack bool) error {
-	if dsn == "" {
+func (e *runEnv) useStore(ctx context.Context, f *dbFlags, tenant string, writeBack bool) error {
+	if f.dsn == "" {
+		if f.noNames {
+			return usagef("--no-names is for --db")
+		}
 		return nil
 	}
-	st, err := store.Open(ctx, dsn, store.Options{Logger: e.logger})
+	st, err := store.Open(ctx, f.dsn, store.Options{Logger: e.logger, NoNames: f.noNames})
 	if err != nil {
 		// Open's errors name no part of a URL (the password) or patient data.
 		return usagef("--db: %v", err)

@@ -46,3 +46,9 @@ func TestEvaluateWithAnUnusableDBIsAUsageError(t *testing.T) {
 	assert.Contains(t, errs, "--db")
 	assert.NotContains(t, errs, "secret")
 }
+
+func TestNoNamesWithoutDBIsAUsageError(t *testing.T) {
+	code, _, errs := run(t, nil, "evaluate", "--month", "2026-10", "--out", t.TempDir(), "--no-names")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errs, "--no-names is for --db")
+}

@@ -135,7 +135,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return exitUsage, err
 	}
 	defer env.close()
-	if err := env.useStore(ctx, *db, c.tenant, *write); err != nil {
+	if err := env.useStore(ctx, db, c.tenant, *write); err != nil {
 		return exitUsage, err
 	}
 
