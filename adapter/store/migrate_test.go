@@ -170,3 +170,50 @@ func TestOpeningAtOnceMigratesOnce(t *testing.T) {
 		}
 	})
 }
+
+// The tables of the next issues (0003–0005) take real rows and keep their
+// promises: a sign-off names an existing line, and a line leaves in one
+// export batch per action only.
+func TestTheTablesOfTheNextIssuesTakeRealRows(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		if err := s.RecordEvaluation(ctx, "t1", "p1", sampleResult(), sampleRecord()); err != nil {
+			t.Fatal(err)
+		}
+		lines, err := s.CodeLines(ctx, LineFilter{Tenant: "t1", States: []State{StateBillable}})
+		if err != nil || len(lines) == 0 {
+			t.Fatalf("no billable line (%v)", err)
+		}
+		line, at := lines[0].LineID, s.d.timeArg(testNow)
+		exec := func(q string, args ...any) error {
+			_, err := s.db.ExecContext(ctx, s.q(q), args...)
+			return err
+		}
+		if err := exec(`INSERT INTO sign_offs (line_id, decision, signer, signed_at) VALUES (?, 'approved', 'dr-lee', ?)`, line, at); err != nil {
+			t.Errorf("a sign-off: %v", err)
+		}
+		if err := exec(`INSERT INTO sign_offs (line_id, decision, signer, signed_at) VALUES ('no-such-line', 'approved', 'dr-lee', ?)`, at); err == nil {
+			t.Error("a sign-off of a line that does not exist was accepted")
+		}
+		var batch int64
+		if err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO export_batches (tenant, created_at, month, format, requested_by)
+VALUES ('t1', ?, '2026-10', 'csv', 'billing') RETURNING id`), at).Scan(&batch); err != nil {
+			t.Fatalf("an export batch: %v", err)
+		}
+		if err := exec(`INSERT INTO export_batch_lines (batch_id, line_id, action, units) VALUES (?, ?, 'charge', 1)`, batch, line); err != nil {
+			t.Errorf("a batch line: %v", err)
+		}
+		var second int64
+		if err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO export_batches (tenant, created_at, month, format) VALUES ('t1', ?, '2026-10', 'hl7v2') RETURNING id`),
+			at).Scan(&second); err != nil {
+			t.Fatal(err)
+		}
+		if err := exec(`INSERT INTO export_batch_lines (batch_id, line_id, action, units) VALUES (?, ?, 'charge', 1)`, second, line); err == nil {
+			t.Error("a line was charged in two batches")
+		}
+		if err := exec(`INSERT INTO export_batch_lines (batch_id, line_id, action, units) VALUES (?, ?, 'reverse', 1)`, second, line); err != nil {
+			t.Errorf("its reversal in a later batch: %v", err)
+		}
+	})
+}
