@@ -96,6 +96,7 @@ func (e *Evaluator) Evaluate(pd *PatientData, job Job) (*Outcome, error) {
 		return nil, err
 	}
 	out.Result = res
+	out.Activities = pd.Interactions
 	if e.Writer == nil {
 		return out, nil
 	}

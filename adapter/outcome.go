@@ -37,4 +37,8 @@ type Outcome struct {
 	// Warnings are safe sentences about the write (for example a billed
 	// ChargeItem left untouched).
 	Warnings []string
+	// Activities are the patient's interactions as read, for a sink that
+	// keeps them per month (the store); the rules' verdicts on them are in
+	// Result. Set when Result is.
+	Activities []rules.Interaction
 }

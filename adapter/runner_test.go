@@ -55,6 +55,7 @@ func TestARowKeepsTheVerdictsNotWhatTheSinkWrote(t *testing.T) {
 		out := row.Outcome
 		assert.Empty(t, out.Resources)
 		assert.Nil(t, out.Writes)
+		assert.Nil(t, out.Activities, "the interactions go")
 		require.NotNil(t, out.Result)
 		for _, p := range out.Result.Periods {
 			assert.Positive(t, p.Days, "the verdict stays")
@@ -82,6 +83,13 @@ func TestWithoutASinkTheRowsKeepEverything(t *testing.T) {
 	require.Zero(t, sum.Failed())
 	assert.NotEmpty(t, sum.Rows[0].Outcome.Resources)
 	assert.NotEmpty(t, sum.Rows[0].Outcome.Result.Periods[0].Evidence)
+}
+
+func TestTheEvaluatorHandsTheInteractionsToTheSink(t *testing.T) {
+	r := &adapter.Runner{Source: sampleSource(t), Evaluator: newEvaluator(t, octoberRun)}
+	sum := runSample(t, r, "wc-c09")
+	require.Zero(t, sum.Failed())
+	assert.NotEmpty(t, sum.Rows[0].Outcome.Activities, "a store sink keeps them per month")
 }
 
 func TestAFailedWriteIsOneFailedRow(t *testing.T) {

@@ -110,6 +110,7 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	enrollment := fs.String("enrollment", "", "episode start YYYY-MM-DD overriding EpisodeOfCare (R-PER-2)")
 	write := fs.Bool("write", false, "write the results back to the FHIR server (--fhir-base)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	db := registerDB(fs)
 	fs.BoolVar(&c.bulk, "bulk", false, "pull the group through FHIR Bulk Data Group/$export instead of per-patient searches")
 	fs.StringVar(&c.since, "since", "", "with --bulk: only resources changed since this instant (RFC 3339)")
 	fs.DurationVar(&c.bulkPollMax, "bulk-poll-max", 60*time.Second, "with --bulk: longest wait between status polls, whatever Retry-After says")
@@ -154,6 +155,9 @@ func runEvaluate(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return exitUsage, err
 	}
 	defer env.close()
+	if err := env.useStore(ctx, db, c.tenant, *write); err != nil {
+		return exitUsage, err
+	}
 
 	ids := []string(patients)
 	if len(ids) == 0 {
