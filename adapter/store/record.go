@@ -68,7 +68,7 @@ func windowsOf(tenant, patientID string, res *rules.Result, rec Record, now time
 	out := make([]Evaluation, 0, len(res.Periods)+len(res.Months))
 	for _, p := range res.Periods {
 		e := Evaluation{Tenant: tenant, PatientID: patientID, Window: p.Window, RuleSet: p.RuleSet,
-			ProfileID: rec.ProfileID, Policy: res.Policy, Provisional: p.Provisional, Days: p.Days,
+			ProfileID: profileOf(rec.ProfileID, p.Profile), Policy: policyOf(res.Policy, p.Profile), Provisional: p.Provisional, Days: p.Days,
 			Progress: p.Progress, Findings: p.Findings, EvaluatedAt: now}
 		for _, d := range p.Evidence {
 			e.DayCounts = append(e.DayCounts, DayCount{Date: d.Date, Readings: len(d.Refs)})
@@ -79,7 +79,7 @@ func windowsOf(tenant, patientID string, res *rules.Result, rec Record, now time
 	for i := range res.Months {
 		m := &res.Months[i]
 		e := Evaluation{Tenant: tenant, PatientID: patientID, Window: m.Window, RuleSet: m.RuleSet,
-			ProfileID: rec.ProfileID, Policy: res.Policy, Provisional: m.Provisional, Days: m.DataDays,
+			ProfileID: profileOf(rec.ProfileID, m.Profile), Policy: policyOf(res.Policy, m.Profile), Provisional: m.Provisional, Days: m.DataDays,
 			Seconds: m.Seconds, Minutes: m.Minutes, UnbilledMinutes: m.UnbilledMinutes, Interactive: m.Interactive,
 			Progress: m.Progress, Findings: m.Findings, EvaluatedAt: now}
 		if loc != nil {
@@ -321,4 +321,21 @@ func nullString(v string) any {
 		return nil
 	}
 	return v
+}
+
+// profileOf is the payer profile that judged a window (R-PAY-1): the one the
+// rules chose, else the caller's.
+func profileOf(caller string, c rules.ProfileChoice) string {
+	if c.ID != "" {
+		return c.ID
+	}
+	return caller
+}
+
+// policyOf is the policy of the window's profile, else the run's.
+func policyOf(run rules.Policy, c rules.ProfileChoice) rules.Policy {
+	if c.ID != "" {
+		return c.Policy
+	}
+	return run
 }
