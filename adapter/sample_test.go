@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	rpmadapter "github.com/rpm-adapter/rpm-adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/e2etest"
 	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
@@ -34,26 +34,7 @@ func newEvaluator(t *testing.T, now time.Time) *adapter.Evaluator {
 	t.Helper()
 	w, err := fhirmap.NewWriter(fhirmap.WriteOptions{Tenant: "test"})
 	require.NoError(t, err)
-	return &adapter.Evaluator{Policy: rules.DefaultPolicy(), Profiles: exampleProfiles(t), Writer: w, Now: func() time.Time { return now }}
-}
-
-// exampleProfiles loads the payer profiles expected.json assumes (R-PAY-1).
-func exampleProfiles(t *testing.T) []rules.Profile {
-	t.Helper()
-	raw, err := os.ReadFile("../testdata/sample-export/expected.json")
-	require.NoError(t, err)
-	var oracle generate.Expected
-	require.NoError(t, json.Unmarshal(raw, &oracle))
-	require.NotEmpty(t, oracle.Profiles)
-	var out []rules.Profile
-	for _, f := range oracle.Profiles {
-		data, err := os.ReadFile(filepath.Join("..", f))
-		require.NoError(t, err)
-		p, err := rules.ParseProfile(data)
-		require.NoError(t, err, f)
-		out = append(out, p)
-	}
-	return out
+	return &adapter.Evaluator{Policy: rules.DefaultPolicy(), Profiles: e2etest.ExampleProfiles(t), Writer: w, Now: func() time.Time { return now }}
 }
 
 // TestSampleMatchesTheRuleBookOracle runs every worked case of the embedded

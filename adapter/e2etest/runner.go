@@ -2,6 +2,7 @@ package e2etest
 
 import (
 	"io/fs"
+	"path"
 
 	"context"
 	rpmadapter "github.com/rpm-adapter/rpm-adapter"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -162,22 +164,23 @@ func RunMonthAllowFailures(t testing.TB, r *adapter.Runner, month string, ids []
 	return sum
 }
 
-// ExampleProfiles parses the embedded example payer profiles (R-PAY-1).
+// ExampleProfiles parses the embedded payer profiles that the sample's
+// oracle names (generate.Oracle().Profiles, R-PAY-1).
 func ExampleProfiles(t testing.TB) []rules.Profile {
 	t.Helper()
 	fsys, err := rpmadapter.ExamplePayerProfiles()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names, err := fs.Glob(fsys, "*.json")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("no example payer profiles: %v", err)
+	names := generate.Oracle().Profiles
+	if len(names) == 0 {
+		t.Fatal("the oracle names no payer profiles")
 	}
 	var out []rules.Profile
 	for _, n := range names {
-		data, err := fs.ReadFile(fsys, n)
+		data, err := fs.ReadFile(fsys, path.Base(n))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s is not among the embedded example profiles: %v", n, err)
 		}
 		p, err := rules.ParseProfile(data)
 		if err != nil {
