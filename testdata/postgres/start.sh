@@ -21,7 +21,7 @@ STATE=${RPM_PG_STATE_DIR:-${TMPDIR:-/tmp}/rpm-pg-$PORT}
 DB=rpm_test
 DSN="postgres://postgres@127.0.0.1:${PORT}/${DB}?sslmode=disable"
 
-find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/find_bin.sh"
 
 BIN=$(find_bin)
 if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then

@@ -8,7 +8,8 @@ case "$PORT" in
 	'' | *[!0-9]*) echo "stop.sh: bad port '$PORT'" >&2; exit 2 ;;
 esac
 STATE=${RPM_PG_STATE_DIR:-${TMPDIR:-/tmp}/rpm-pg-$PORT}
-BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+. "$(dirname "${BASH_SOURCE[0]}")/find_bin.sh"
+BIN=$(find_bin)
 
 as_user() { "$@"; }
 [ "$(id -u)" = 0 ] && as_user() { runuser -u postgres -- "$@"; }
