@@ -15,6 +15,9 @@ type PatientData struct {
 	ID string
 	// Zone is the IANA zone of the Patient's timezone extension, "" if none.
 	Zone string
+	// DisplayName and MRN are read from the Patient for the store's worklist
+	// (fhir-mapping §7); never logged, never written back.
+	DisplayName, MRN string
 	// Episodes are the patient's RPM episodes that can anchor periods (R-PER-2).
 	Episodes     []*fhirmap.EpisodeOfCare
 	Readings     []rules.Reading
@@ -56,7 +59,7 @@ type Evaluator struct {
 
 // Evaluate applies the rules to pd for the job.
 func (e *Evaluator) Evaluate(pd *PatientData, job Job) (*Outcome, error) {
-	out := &Outcome{PatientID: pd.ID}
+	out := &Outcome{PatientID: pd.ID, DisplayName: pd.DisplayName, MRN: pd.MRN}
 	loc, err := e.zone(pd, job)
 	if err != nil {
 		return nil, err

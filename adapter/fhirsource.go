@@ -72,7 +72,7 @@ func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientDa
 	if !ok {
 		return nil, fmt.Errorf("patient could not be read (%s)", issueCodes(issues))
 	}
-	pd := &PatientData{ID: id, Zone: p.TimeZone, known: true, Issues: issues}
+	pd := &PatientData{ID: id, Zone: p.TimeZone, DisplayName: p.DisplayName, MRN: p.MRN, known: true, Issues: issues}
 
 	// Full instants with an offset: servers disagree on date-only bounds.
 	from := span.From.Start(time.UTC).Format(time.RFC3339)

@@ -37,8 +37,9 @@ type NDJSONSource struct {
 // patientFacts is one patient's part of the export.
 type patientFacts struct {
 	zone         string
-	known        bool // the export holds the Patient resource itself
-	forgotten    bool // see Forget
+	name, mrn    string // for the store's worklist (fhir-mapping §7)
+	known        bool   // the export holds the Patient resource itself
+	forgotten    bool   // see Forget
 	readings     readingLog
 	episodes     []*fhirmap.EpisodeOfCare
 	interactions []rules.Interaction
@@ -190,6 +191,7 @@ func (m *merger) merge(cf *chunkFacts) {
 		pf := m.patient(id)
 		if cp.patient != nil {
 			pf.zone, pf.known = cp.patient.TimeZone, true
+			pf.name, pf.mrn = cp.patient.DisplayName, cp.patient.MRN
 		}
 		pf.readings.appendSegment(&cp.obs)
 		pf.episodes = append(pf.episodes, cp.episodes...)
@@ -266,7 +268,7 @@ func (s *NDJSONSource) Load(_ context.Context, id string, _ Span) (*PatientData,
 	if err != nil {
 		return nil, err
 	}
-	pd := &PatientData{ID: id, Zone: pf.zone, Episodes: pf.episodes, Readings: readings,
+	pd := &PatientData{ID: id, Zone: pf.zone, DisplayName: pf.name, MRN: pf.mrn, Episodes: pf.episodes, Readings: readings,
 		Interactions: pf.interactions, Charges: pf.charges, Issues: pf.issues, known: true}
 	pf.payer.into(pd)
 	return pd, nil

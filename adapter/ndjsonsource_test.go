@@ -57,6 +57,7 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 			case *fhirmap.Patient:
 				p := pd(r.ID)
 				p.Zone, p.known = r.TimeZone, true
+				p.DisplayName, p.MRN = r.DisplayName, r.MRN
 				p.Issues = append(p.Issues, issues...)
 			case *fhirmap.Observation:
 				p := pd(r.Patient)

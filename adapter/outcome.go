@@ -19,6 +19,9 @@ type Resource struct {
 // write back, and the issues found in the inputs.
 type Outcome struct {
 	PatientID string
+	// DisplayName and MRN come from the Patient, for the store only: they
+	// never reach a log, the table, an API answer or a written resource.
+	DisplayName, MRN string
 	// Result is nil when the patient could not be evaluated; NotEvaluated
 	// then says why in a sentence without patient data ("no time zone").
 	Result       *rules.Result

@@ -234,7 +234,8 @@ func readView(res Resource) any {
 		return map[string]any{"resourceType": "Encounter", "id": r.ID, "patient": r.Patient, "status": r.Status,
 			"start": readTime(r.Start), "end": readTime(r.End), "length": r.Length.String(), "hasLength": r.HasLength}
 	case *Patient:
-		return map[string]any{"resourceType": "Patient", "id": r.ID, "timeZone": r.TimeZone, "location": r.Location != nil}
+		return map[string]any{"resourceType": "Patient", "id": r.ID, "timeZone": r.TimeZone, "location": r.Location != nil,
+			"displayName": r.DisplayName, "mrn": r.MRN}
 	case *EpisodeOfCare:
 		return map[string]any{"resourceType": "EpisodeOfCare", "id": r.ID, "patient": r.Patient, "status": r.Status,
 			"rpm": r.RPM, "start": readWhen(r.Start), "anchoring": r.Anchoring()}

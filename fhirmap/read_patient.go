@@ -1,10 +1,21 @@
 package fhirmap
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
-// Patient is a Patient reduced to its id and time zone (R-DAY-4).
+// Patient is a Patient reduced to its id, its time zone (R-DAY-4) and the
+// two pieces of patient data a care team's worklist shows: the display
+// name and the medical record number (fhir-mapping §7). Those two never
+// reach an Issue, a log line or a written resource.
 type Patient struct {
 	ID string `json:"id"`
+	// DisplayName is the official name (else the first), as its text or
+	// "given family"; "" when there is none.
+	DisplayName string `json:"displayName,omitempty"`
+	// MRN is the value of the first identifier typed v2-0203 MR.
+	MRN string `json:"mrn,omitempty"`
 	// TimeZone is the IANA name from the HL7 timezone extension, "" when the
 	// Patient gives none (or only an invalid one). Location is its loaded
 	// zone, nil exactly when TimeZone is "".
@@ -39,6 +50,10 @@ func (d *decoder) patient() Resource {
 			p.ID = d.id(T + ".id")
 		case "extension":
 			own = d.timeZoneExtensions(T+".extension", own)
+		case "name":
+			p.DisplayName = d.displayName(T + ".name")
+		case "identifier":
+			p.MRN = d.mrn(T + ".identifier")
 		case "address":
 			d.array(T+".address", SeverityWarning, func(i int) {
 				var use []byte
@@ -143,4 +158,79 @@ func ianaName(s string) bool {
 		}
 	}
 	return true
+}
+
+// SystemV2IdentifierType is the HL7 v2 identifier type code system (MR:
+// medical record number).
+const SystemV2IdentifierType = "http://terminology.hl7.org/CodeSystem/v2-0203"
+
+// displayName reads Patient.name: the official HumanName, else the first,
+// as its text or its given names and family joined by spaces. A malformed
+// name is only a warning: the name is shown to people, never used by the
+// rules.
+func (d *decoder) displayName(path string) string {
+	var first, official string
+	officialSeen := false
+	d.array(path, SeverityWarning, func(i int) {
+		var use, text, family []byte
+		var given []string
+		d.object(path, SeverityWarning, func(k []byte) {
+			switch string(k) {
+			case "use":
+				use, _ = d.str(path+".use", SeverityWarning)
+			case "text":
+				text, _ = d.str(path+".text", SeverityWarning)
+			case "family":
+				family, _ = d.str(path+".family", SeverityWarning)
+			case "given":
+				d.array(path+".given", SeverityWarning, func(int) {
+					if g, ok := d.str(path+".given", SeverityWarning); ok {
+						given = append(given, string(g))
+					}
+				})
+			default:
+				d.s.skip()
+			}
+		})
+		name := strings.TrimSpace(string(text))
+		if name == "" {
+			name = strings.TrimSpace(strings.Join(append(given, string(family)), " "))
+		}
+		if i == 0 {
+			first = name
+		}
+		if string(use) == "official" && !officialSeen {
+			officialSeen, official = true, name
+		}
+	})
+	if officialSeen {
+		return official
+	}
+	return first
+}
+
+// mrn reads Patient.identifier and returns the value of the first
+// identifier whose type is v2-0203 MR.
+func (d *decoder) mrn(path string) string {
+	found := ""
+	d.array(path, SeverityWarning, func(int) {
+		var value []byte
+		isMR := false
+		d.object(path, SeverityWarning, func(k []byte) {
+			switch string(k) {
+			case "type":
+				d.codings(path+".type", SeverityWarning, func(system, code []byte) {
+					isMR = isMR || (string(system) == SystemV2IdentifierType && string(code) == "MR")
+				})
+			case "value":
+				value, _ = d.str(path+".value", SeverityWarning)
+			default:
+				d.s.skip()
+			}
+		})
+		if isMR && found == "" {
+			found = string(value)
+		}
+	})
+	return found
 }

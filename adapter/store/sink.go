@@ -44,7 +44,8 @@ func (k *Sink) Write(ctx context.Context, out *adapter.Outcome) error {
 		// An export's issues that belong to no patient: nothing to record.
 		return nextErr
 	}
-	rec := Record{ProfileID: k.ProfileID, Activities: out.Activities, NotEvaluated: out.NotEvaluated}
+	rec := Record{ProfileID: k.ProfileID, Activities: out.Activities, NotEvaluated: out.NotEvaluated,
+		Patient: PatientInfo{DisplayName: out.DisplayName, MRN: out.MRN}}
 	if k.WriteBack && nextErr == nil && out.Writes != nil {
 		for _, w := range out.Writes.Windows {
 			for _, r := range w.Resources() {

@@ -37,6 +37,29 @@ func TestEvaluateWithDBRecordsEveryEvaluation(t *testing.T) {
 	p, err := s.Patient(context.Background(), "default", "edge-no-timezone")
 	require.NoError(t, err)
 	assert.Equal(t, "no time zone", p.NotEvaluated)
+	// The worklist's name and MRN come from the sample's Patient (fhir-mapping §7).
+	p, err = s.Patient(context.Background(), "default", "wc-c09")
+	require.NoError(t, err)
+	assert.Equal(t, "Ann Morgan", p.DisplayName)
+	assert.Equal(t, "MRN79248269", p.MRN)
+	assert.NotContains(t, out+errs, "Ann Morgan", "names never reach the table or the log")
+}
+
+func TestEvaluateWithDBAndNoNamesKeepsIdsOnly(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "rpm-adapter.db")
+	code, _, errs := run(t, nil, "evaluate", "--month", "2026-10", "--out", filepath.Join(dir, "out"), "--db", db, "--no-names")
+	require.Equal(t, exitOK, code, errs)
+	s, err := store.Open(context.Background(), db, store.Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	p, err := s.Patient(context.Background(), "default", "wc-c09")
+	require.NoError(t, err)
+	assert.Empty(t, p.DisplayName)
+	assert.Empty(t, p.MRN)
+	raw, err := os.ReadFile(db)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "Morgan", "the database file holds no name")
 }
 
 func TestEvaluateWithAnUnusableDBIsAUsageError(t *testing.T) {
