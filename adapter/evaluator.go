@@ -33,8 +33,6 @@ type PatientData struct {
 	Consents   []rules.Consent
 	// Issues are the input problems found while reading.
 	Issues []fhirmap.Issue
-	// known is set when the source holds the Patient resource itself.
-	known bool
 }
 
 // Evaluator turns one patient's data into an outcome with the rules.

@@ -11,14 +11,16 @@ import (
 // whose absolute reference points outside the configured FHIR base.
 const NotEvaluatedForeignMember = "the Group member is a reference outside the FHIR base"
 
-// groupMembers is the population of g: the ids of members given as
-// relative references or as absolute ones under base, and, in their place
-// and order, the absolute reference of every other member. Such a member
-// names a patient of another server who merely shares the id with one of
-// ours: it must be reported, not evaluated as the local patient (issue 11,
-// point 6). A nil base (an NDJSON export, which has none) makes every
-// absolute reference foreign.
-func groupMembers(g *fhirmap.Group, base *url.URL) []string {
+// GroupPopulation is the population of g as a Source's Patients lists it:
+// the ids of members given as relative references or as absolute ones under
+// base, and, in their place and order, the absolute reference of every other
+// member. Such a member names a patient of another server who merely shares
+// the id with one of ours: it must be reported, not evaluated as the local
+// patient (issue 11, point 6). A nil base (an NDJSON export, which has none)
+// makes every absolute reference foreign. Every Source builds its Group
+// populations with it, so that the Runner and the Service recognise the
+// foreign members (ForeignMember).
+func GroupPopulation(g *fhirmap.Group, base *url.URL) []string {
 	out := make([]string, len(g.Members))
 	for i, id := range g.Members {
 		out[i] = id
@@ -53,9 +55,11 @@ func port(u *url.URL) string {
 	return "80"
 }
 
-// foreignMember says whether a population entry is a foreign member's
-// absolute reference rather than a patient id: ids never hold a colon.
-func foreignMember(id string) bool {
+// ForeignMember says whether a population entry is a foreign member's
+// absolute reference (see GroupPopulation) rather than a patient id: ids
+// never hold a colon. The Runner and the Service answer such an entry
+// without loading it; a Source refuses to load one.
+func ForeignMember(id string) bool {
 	return strings.Contains(id, "://")
 }
 

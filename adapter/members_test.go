@@ -14,6 +14,8 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -60,13 +62,13 @@ func (s *memberServer) asked(path string) bool {
 	return false
 }
 
-func memberSource(t *testing.T, base string) *adapter.FHIRSource {
+func memberSource(t *testing.T, base string) *fhirserver.Source {
 	t.Helper()
 	c, err := fhirclient.New(fhirclient.Config{BaseURL: base, MaxRetries: -1})
 	require.NoError(t, err)
 	reader, err := fhirmap.NewReader(fhirmap.Options{})
 	require.NoError(t, err)
-	src, err := adapter.NewFHIRSource(c, reader, rules.DefaultPolicy())
+	src, err := fhirserver.NewSource(c, reader, rules.DefaultPolicy())
 	require.NoError(t, err)
 	return src
 }
@@ -144,7 +146,7 @@ func TestDotIDsAreRefused(t *testing.T) {
 	}, "\n") + "\n")}}
 	reader, err := fhirmap.NewReader(fhirmap.Options{})
 	require.NoError(t, err)
-	nd, err := adapter.LoadNDJSON(context.Background(), fsys, reader)
+	nd, err := ndjson.Load(context.Background(), fsys, reader)
 	require.NoError(t, err)
 	all, err := nd.Patients(t.Context(), "")
 	require.NoError(t, err)
@@ -166,7 +168,7 @@ func TestForeignGroupMemberInAnExportIsReported(t *testing.T) {
 		`{"resourceType":"Group","id":"g1","member":[` + member("Patient/p1") + "," +
 			member("https://other-hospital.example/fhir/Patient/p1") + `]}` + "\n" +
 			`{"resourceType":"Patient","id":"p1"}` + "\n")}}
-	nd, err := adapter.LoadNDJSON(context.Background(), fsys, nil)
+	nd, err := ndjson.Load(context.Background(), fsys, nil)
 	require.NoError(t, err)
 	members, err := nd.Patients(t.Context(), "g1")
 	require.NoError(t, err)

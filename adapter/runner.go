@@ -48,7 +48,7 @@ type Runner struct {
 	Progress func(done, total int)
 	// KeepWritten keeps each row's whole outcome after the Sink wrote it.
 	KeepWritten bool
-	// Forget lets a source that can (NDJSONSource) drop a patient's facts
+	// Forget lets a source that can (ndjson.Source) drop a patient's facts
 	// once every row of that patient in the run is done, so that a one-pass
 	// population run ends holding its rows only and its memory does not
 	// grow with the readings. A later Load of a forgotten patient fails:
@@ -156,7 +156,7 @@ feed:
 
 func (r *Runner) one(ctx context.Context, id string, job Job) Row {
 	row := Row{PatientID: id}
-	if foreignMember(id) {
+	if ForeignMember(id) {
 		row.Outcome = foreignOutcome(id)
 		return row
 	}

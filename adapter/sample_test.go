@@ -16,16 +16,17 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/e2etest"
 	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
 // sampleSource loads the embedded sample export once per test.
-func sampleSource(t *testing.T) *adapter.NDJSONSource {
+func sampleSource(t *testing.T) *ndjson.Source {
 	t.Helper()
 	fsys, err := rpmadapter.SampleExport()
 	require.NoError(t, err)
-	src, err := adapter.LoadNDJSON(context.Background(), fsys, nil)
+	src, err := ndjson.Load(context.Background(), fsys, nil)
 	require.NoError(t, err)
 	return src
 }

@@ -35,7 +35,7 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 	if write && s.Sink == nil {
 		return nil, ErrWriteDisabled
 	}
-	if foreignMember(id) {
+	if ForeignMember(id) {
 		return foreignOutcome(id), nil
 	}
 	pd, err := s.Source.Load(ctx, id, job.span())

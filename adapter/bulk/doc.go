@@ -2,7 +2,7 @@
 // IG v2, group-level export). Export kicks off Group/{id}/$export, polls the
 // status URL, streams every file of the completion manifest into a local
 // folder and deletes the job on the server; the folder is then read like any
-// other export (adapter.LoadNDJSON).
+// other export (ndjson.Load).
 //
 // Layout of the folder, which must be empty or missing:
 //

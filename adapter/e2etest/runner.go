@@ -13,6 +13,7 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
 	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
@@ -22,7 +23,7 @@ import (
 type RunConfig struct {
 	// Base is the FHIR base the adapter talks to.
 	Base string
-	// Now is the run's clock (Evaluator.Now and FHIRSink.Now).
+	// Now is the run's clock (Evaluator.Now and fhirserver.Sink.Now).
 	Now time.Time
 	// PageSize is the _count of the adapter's searches; 0 is 200 (the CLI's
 	// default).
@@ -36,7 +37,7 @@ type RunConfig struct {
 }
 
 // NewRunner wires a Runner as the CLI does for --fhir-base --write: a
-// FHIRSource and a FHIRSink on one fhirclient, and an Evaluator with the
+// fhirserver.Source and a fhirserver.Sink on one fhirclient, and an Evaluator with the
 // default policy and the example payer profiles the sample's oracle assumes
 // (so the source searches Coverage, Condition and Consent), with the clock
 // of cfg. Retry waits are short so that the
@@ -64,12 +65,12 @@ func NewRunner(t testing.TB, cfg RunConfig) *adapter.Runner {
 		t.Fatal(err)
 	}
 	policy := rules.DefaultPolicy()
-	src, err := adapter.NewFHIRSource(client, reader, policy)
+	src, err := fhirserver.NewSource(client, reader, policy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	profiles := ExampleProfiles(t)
-	sink, err := adapter.NewFHIRSink(client, writer)
+	sink, err := fhirserver.NewSink(client, writer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	rpmadapter "github.com/rpm-adapter/rpm-adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -46,7 +47,7 @@ func runSample(t *testing.T, sink adapter.Sink) *adapter.Summary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := adapter.LoadNDJSON(ctx, fsys, nil)
+	src, err := ndjson.Load(ctx, fsys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/bulk"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
@@ -57,7 +59,7 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		if err != nil {
 			return nil, err
 		}
-		src, err := adapter.NewFHIRSource(client, reader, c.policy)
+		src, err := fhirserver.NewSource(client, reader, c.policy)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +71,7 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 			}
 		}
 		if write {
-			s, err := adapter.NewFHIRSink(client, writer)
+			s, err := fhirserver.NewSink(client, writer)
 			if err != nil {
 				return nil, err
 			}
@@ -80,7 +82,7 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		if err != nil {
 			return nil, err
 		}
-		src, err := adapter.LoadNDJSON(ctx, fsys, reader)
+		src, err := ndjson.Load(ctx, fsys, reader)
 		if err != nil {
 			return nil, usagef("reading the export: %v", err)
 		}
@@ -90,7 +92,7 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 		}
 	}
 	if c.out != "" {
-		s, err := adapter.NewNDJSONSink(c.out)
+		s, err := ndjson.NewSink(c.out)
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
@@ -113,7 +115,7 @@ func (c *commonFlags) build(ctx context.Context, write bool, stderr io.Writer) (
 // resource types the adapter does not read) as one OperationOutcome, so
 // nothing is skipped silently. It returns how many issues there were.
 func (e *runEnv) writeOrphans(ctx context.Context, job adapter.Job) (int, error) {
-	src, ok := e.source.(*adapter.NDJSONSource)
+	src, ok := e.source.(*ndjson.Source)
 	if !ok || len(src.Orphans) == 0 || e.sink == nil || e.evaluator.Writer == nil {
 		return 0, nil
 	}
@@ -168,7 +170,7 @@ func (c *commonFlags) bulkSource(ctx context.Context, env *runEnv, client *fhirc
 	if m.Cleanup != nil {
 		env.logger.Warn("bulk export job not deleted", "err", m.Cleanup)
 	}
-	src, err := adapter.LoadNDJSON(ctx, os.DirFS(dir), reader)
+	src, err := ndjson.Load(ctx, os.DirFS(dir), reader)
 	if err != nil {
 		return fmt.Errorf("reading the bulk export: %w", err)
 	}

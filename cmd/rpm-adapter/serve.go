@@ -14,6 +14,8 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/api"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 )
 
 // runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
@@ -143,12 +145,12 @@ func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.M
 		if err != nil {
 			return nil, nil, err
 		}
-		src, err := adapter.NewFHIRSource(client, reader, c.policy)
+		src, err := fhirserver.NewSource(client, reader, c.policy)
 		if err != nil {
 			return nil, nil, err
 		}
 		src.Payer = c.evaluator().PayerInputsFor() // fhir-mapping §1: only what the profiles need
-		sink, err := adapter.NewFHIRSink(client, writer)
+		sink, err := fhirserver.NewSink(client, writer)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -166,7 +168,7 @@ func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.M
 	if err != nil {
 		return nil, nil, err
 	}
-	src, err := adapter.LoadNDJSON(ctx, fsys, reader)
+	src, err := ndjson.Load(ctx, fsys, reader)
 	if err != nil {
 		return nil, nil, usagef("reading the export: %v", err)
 	}
@@ -174,7 +176,7 @@ func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.M
 	if out == "" {
 		out = "rpm-out"
 	}
-	sink, err := adapter.NewNDJSONSink(out)
+	sink, err := ndjson.NewSink(out)
 	if err != nil {
 		return nil, nil, usagef("%v", err)
 	}

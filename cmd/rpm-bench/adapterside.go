@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -83,7 +84,7 @@ func evaluateWithAdapter(ctx context.Context, c adapterConfig) (sideReport, *cou
 	if err != nil {
 		return rep, nil, err
 	}
-	src, err := adapter.LoadNDJSON(ctx, os.DirFS(c.dir), reader)
+	src, err := ndjson.Load(ctx, os.DirFS(c.dir), reader)
 	if err != nil {
 		return rep, nil, err
 	}
@@ -101,23 +102,23 @@ func evaluateWithAdapter(ctx context.Context, c adapterConfig) (sideReport, *cou
 	cs := &countingSink{counts: newCounts()}
 	runner := &adapter.Runner{Source: src, Evaluator: ev, Concurrency: c.concurrency, Sink: cs,
 		Forget: c.forget}
-	var ndjson *adapter.NDJSONSink
+	var results *ndjson.Sink
 	if c.write {
 		if ev.Writer, err = fhirmap.NewWriter(fhirmap.WriteOptions{Tenant: "default"}); err != nil {
 			return rep, nil, err
 		}
-		if ndjson, err = adapter.NewNDJSONSink(c.out); err != nil {
+		if results, err = ndjson.NewSink(c.out); err != nil {
 			return rep, nil, err
 		}
-		cs.next = ndjson
+		cs.next = results
 	}
 	evalStart := time.Now()
 	sum, err := runner.Run(ctx, ids, job)
 	if err != nil {
 		return rep, nil, err
 	}
-	if ndjson != nil {
-		if err := ndjson.Close(); err != nil {
+	if results != nil {
+		if err := results.Close(); err != nil {
 			return rep, nil, err
 		}
 	}

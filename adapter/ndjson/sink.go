@@ -1,4 +1,4 @@
-package adapter
+package ndjson
 
 import (
 	"bufio"
@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 )
 
 // lockName is the lock file a sink holds in its folder while it is open.
@@ -18,7 +20,7 @@ const lockName = ".rpm-adapter.lock"
 // NDJSON output files, exactly these names (issue #4).
 var ndjsonFiles = []string{"MeasureReport", "ChargeItem", "Task", "OperationOutcome"}
 
-// NDJSONSink writes outcomes into a folder as Bulk-Data-style NDJSON: one
+// Sink writes outcomes into a folder as Bulk-Data-style NDJSON: one
 // file per resource type, one resource per line, appended as patients finish.
 //
 // The files hold PHI, and the folder may be one an attacker can reach
@@ -44,7 +46,7 @@ var ndjsonFiles = []string{"MeasureReport", "ChargeItem", "Task", "OperationOutc
 //     (not on systems without flock).
 //     Temporary files left by a run that died are removed then, and a last
 //     line cut short by a crash (never acknowledged) is dropped.
-type NDJSONSink struct {
+type Sink struct {
 	mu     sync.Mutex
 	dir    string
 	lock   *os.File
@@ -61,9 +63,9 @@ type sinkFile struct {
 	dirty      bool // written since the last Sync
 }
 
-// NewNDJSONSink opens dir (created 0700 if missing) for a run that
+// NewSink opens dir (created 0700 if missing) for a run that
 // appends to the results already there.
-func NewNDJSONSink(dir string) (*NDJSONSink, error) {
+func NewSink(dir string) (*Sink, error) {
 	if err := privateDir(dir); err != nil {
 		return nil, err
 	}
@@ -71,7 +73,7 @@ func NewNDJSONSink(dir string) (*NDJSONSink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &NDJSONSink{dir: dir, lock: lock, files: map[string]*sinkFile{}}
+	s := &Sink{dir: dir, lock: lock, files: map[string]*sinkFile{}}
 	for _, name := range ndjsonFiles {
 		sf, err := openSinkFile(dir, name+".ndjson")
 		if err != nil {
@@ -156,7 +158,7 @@ func truncateAt(f *os.File, size int64) error {
 }
 
 // Write appends the outcome's resources and its OperationOutcome.
-func (s *NDJSONSink) Write(_ context.Context, out *Outcome) error {
+func (s *Sink) Write(_ context.Context, out *adapter.Outcome) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -173,7 +175,7 @@ func (s *NDJSONSink) Write(_ context.Context, out *Outcome) error {
 	return nil
 }
 
-func (s *NDJSONSink) line(typ string, js []byte) error {
+func (s *Sink) line(typ string, js []byte) error {
 	sf, ok := s.files[typ]
 	if !ok {
 		return fmt.Errorf("ndjson sink: no file for %s", typ)
@@ -186,7 +188,7 @@ func (s *NDJSONSink) line(typ string, js []byte) error {
 }
 
 // Sync makes every line written so far durable in the result files.
-func (s *NDJSONSink) Sync() error {
+func (s *Sink) Sync() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -197,7 +199,7 @@ func (s *NDJSONSink) Sync() error {
 
 // sync flushes and fsyncs the files written to (all of them when all is
 // set) and renames those not yet published into place.
-func (s *NDJSONSink) sync(all bool) error {
+func (s *Sink) sync(all bool) error {
 	renamed := false
 	for _, name := range ndjsonFiles {
 		sf := s.files[name]
@@ -225,7 +227,7 @@ func (s *NDJSONSink) sync(all bool) error {
 }
 
 // Close publishes the run: every file is flushed, fsynced and in place.
-func (s *NDJSONSink) Close() error {
+func (s *Sink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -246,7 +248,7 @@ func (s *NDJSONSink) Close() error {
 }
 
 // abort drops what was not published and releases the folder.
-func (s *NDJSONSink) abort() {
+func (s *Sink) abort() {
 	for _, sf := range s.files {
 		sf.f.Close()
 		if !sf.published {
@@ -265,3 +267,8 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+var (
+	_ adapter.Sink   = (*Sink)(nil)
+	_ adapter.Syncer = (*Sink)(nil)
+)

@@ -1,4 +1,4 @@
-package adapter_test
+package ndjson_test
 
 import (
 	"bufio"
@@ -13,13 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 )
 
 // Workers write at once; every resource must still be one whole line of its
 // type's file.
 func TestConcurrentWritesGiveWholeLines(t *testing.T) {
 	dir := t.TempDir()
-	sink, err := adapter.NewNDJSONSink(dir)
+	sink, err := ndjson.NewSink(dir)
 	require.NoError(t, err)
 	const writers, each = 8, 200
 	var wg sync.WaitGroup
@@ -55,7 +56,7 @@ func TestConcurrentWritesGiveWholeLines(t *testing.T) {
 }
 
 func TestAResourceOfAnotherTypeIsAnError(t *testing.T) {
-	sink, err := adapter.NewNDJSONSink(t.TempDir())
+	sink, err := ndjson.NewSink(t.TempDir())
 	require.NoError(t, err)
 	defer sink.Close()
 	err = sink.Write(context.Background(), &adapter.Outcome{Resources: []adapter.Resource{{Type: "Patient", JSON: []byte("{}")}}})

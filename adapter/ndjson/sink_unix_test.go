@@ -1,6 +1,6 @@
 //go:build unix
 
-package adapter_test
+package ndjson_test
 
 import (
 	"bufio"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 )
 
 func mr(id string) *adapter.Outcome {
@@ -41,7 +42,7 @@ func TestOutputFilesArePrivate(t *testing.T) {
 	loose := filepath.Join(t.TempDir(), "loose")
 	require.NoError(t, os.Mkdir(loose, 0o777))
 	for _, dir := range []string{filepath.Join(t.TempDir(), "new", "out"), loose} {
-		s, err := adapter.NewNDJSONSink(dir)
+		s, err := ndjson.NewSink(dir)
 		require.NoError(t, err)
 		require.NoError(t, s.Write(context.Background(), mr("a")))
 		require.NoError(t, s.Close())
@@ -72,7 +73,7 @@ func TestSymlinkIsNeverFollowed(t *testing.T) {
 	t.Run("at a result file it is refused", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Symlink(target, filepath.Join(dir, "MeasureReport.ndjson")))
-		_, err := adapter.NewNDJSONSink(dir)
+		_, err := ndjson.NewSink(dir)
 		assert.ErrorContains(t, err, "output file MeasureReport.ndjson: a symlink, refused")
 		assert.Equal(t, "keep me\n", string(must(os.ReadFile(target))))
 		left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp"))
@@ -81,7 +82,7 @@ func TestSymlinkIsNeverFollowed(t *testing.T) {
 	t.Run("at a temporary file's name it is removed, not followed", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.Symlink(target, filepath.Join(dir, ".MeasureReport.ndjson.tmp")))
-		s, err := adapter.NewNDJSONSink(dir)
+		s, err := ndjson.NewSink(dir)
 		require.NoError(t, err)
 		require.NoError(t, s.Write(context.Background(), mr("a")))
 		require.NoError(t, s.Close())
@@ -94,7 +95,7 @@ func TestSymlinkIsNeverFollowed(t *testing.T) {
 		real := t.TempDir()
 		link := filepath.Join(t.TempDir(), "out")
 		require.NoError(t, os.Symlink(real, link))
-		_, err := adapter.NewNDJSONSink(link)
+		_, err := ndjson.NewSink(link)
 		assert.ErrorContains(t, err, "is a symlink: refused")
 		assert.Empty(t, must(os.ReadDir(real)))
 	})
@@ -107,7 +108,7 @@ func TestFolderOwnedByAnotherUserIsRefused(t *testing.T) {
 	} else {
 		dir = "/" // root's
 	}
-	_, err := adapter.NewNDJSONSink(dir)
+	_, err := ndjson.NewSink(dir)
 	assert.ErrorContains(t, err, "belongs to another user: refused")
 }
 
@@ -118,18 +119,18 @@ func TestStartNeverDestroysEarlierResults(t *testing.T) {
 	dir := t.TempDir()
 	final := filepath.Join(dir, "MeasureReport.ndjson")
 	for _, id := range []string{"run1", "run2"} {
-		s, err := adapter.NewNDJSONSink(dir)
+		s, err := ndjson.NewSink(dir)
 		require.NoError(t, err)
 		require.NoError(t, s.Write(context.Background(), mr(id)))
 		require.NoError(t, s.Close())
 	}
 	assert.Equal(t, []string{line("run1"), line("run2")}, readLines(t, final))
 
-	s, err := adapter.NewNDJSONSink(dir)
+	s, err := ndjson.NewSink(dir)
 	require.NoError(t, err)
 	require.NoError(t, s.Write(context.Background(), mr("run3")))
 	assert.Equal(t, []string{line("run1"), line("run2")}, readLines(t, final), "an unfinished run is not visible")
-	_, err = adapter.NewNDJSONSink(dir)
+	_, err = ndjson.NewSink(dir)
 	assert.ErrorContains(t, err, "in use by another run")
 	require.NoError(t, s.Close())
 	assert.Equal(t, []string{line("run1"), line("run2"), line("run3")}, readLines(t, final))
@@ -141,7 +142,7 @@ func TestStartNeverDestroysEarlierResults(t *testing.T) {
 	_, err = f.WriteString(`{"resourceType":"Measu`)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
-	s, err = adapter.NewNDJSONSink(dir)
+	s, err = ndjson.NewSink(dir)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	assert.Equal(t, []string{line("run1"), line("run2"), line("run3")}, readLines(t, final))
@@ -158,7 +159,7 @@ func TestResultsDurableBeforeAck(t *testing.T) {
 	dir := t.TempDir()
 	job, err := adapter.ParseJob("2026-10", "", "")
 	require.NoError(t, err)
-	sink, err := adapter.NewNDJSONSink(dir)
+	sink, err := ndjson.NewSink(dir)
 	require.NoError(t, err)
 	svc, err := adapter.NewService(sampleSource(t), newEvaluator(t, octoberRun), sink)
 	require.NoError(t, err)
@@ -200,7 +201,7 @@ func TestResultsDurableBeforeAck(t *testing.T) {
 	require.NotEmpty(t, lines, "the acknowledged results survived kill -9")
 	assert.Contains(t, lines[0], `"resourceType":"MeasureReport"`)
 	// And the next start keeps them.
-	s, err := adapter.NewNDJSONSink(dir)
+	s, err := ndjson.NewSink(dir)
 	require.NoError(t, err, "the dead run's lock is gone with it")
 	require.NoError(t, s.Close())
 	assert.Equal(t, lines, readLines(t, filepath.Join(dir, "MeasureReport.ndjson")))
@@ -210,7 +211,7 @@ func TestResultsDurableBeforeAck(t *testing.T) {
 func durableChild(t *testing.T, dir string) {
 	job, err := adapter.ParseJob("2026-10", "", "")
 	require.NoError(t, err)
-	sink, err := adapter.NewNDJSONSink(dir)
+	sink, err := ndjson.NewSink(dir)
 	require.NoError(t, err)
 	svc, err := adapter.NewService(sampleSource(t), newEvaluator(t, octoberRun), sink)
 	require.NoError(t, err)

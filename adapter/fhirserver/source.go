@@ -1,4 +1,4 @@
-package adapter
+package fhirserver
 
 import (
 	"context"
@@ -7,14 +7,15 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
-// FHIRSource reads one patient at a time from a FHIR server
+// Source reads one patient at a time from a FHIR server
 // (fhir-mapping.md §1).
-type FHIRSource struct {
+type Source struct {
 	Client *fhirclient.Client
 	Reader *fhirmap.Reader
 	// Policy decides which readings qualify when the adapter must look back
@@ -24,19 +25,19 @@ type FHIRSource struct {
 	AnchorPages int
 	// Payer says which payer resources to search for (fhir-mapping §1):
 	// none unless a loaded profile or the policy needs them.
-	Payer PayerInputs
+	Payer adapter.PayerInputs
 }
 
-// NewFHIRSource checks its dependencies.
-func NewFHIRSource(c *fhirclient.Client, r *fhirmap.Reader, p rules.Policy) (*FHIRSource, error) {
+// NewSource checks its dependencies.
+func NewSource(c *fhirclient.Client, r *fhirmap.Reader, p rules.Policy) (*Source, error) {
 	if c == nil || r == nil {
 		return nil, errors.New("adapter: FHIR source needs a client and a reader")
 	}
-	return &FHIRSource{Client: c, Reader: r, Policy: p}, nil
+	return &Source{Client: c, Reader: r, Policy: p}, nil
 }
 
 // Patients lists a Group's members; the whole server is never a population.
-func (s *FHIRSource) Patients(ctx context.Context, group string) ([]string, error) {
+func (s *Source) Patients(ctx context.Context, group string) ([]string, error) {
 	if group == "" {
 		return nil, errors.New("a FHIR server source needs a group or a list of patients")
 	}
@@ -53,15 +54,15 @@ func (s *FHIRSource) Patients(ctx context.Context, group string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	return groupMembers(g, base), nil
+	return adapter.GroupPopulation(g, base), nil
 }
 
 // Load pulls the patient, the Observations and Communications of the span
 // (with one day of slack each side, already in the span), the Encounters they
 // reference, the RPM episodes and the ChargeItems.
-func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientData, error) {
-	if foreignMember(id) {
-		return nil, fmt.Errorf("%s: %w", NotEvaluatedForeignMember, ErrNotFound)
+func (s *Source) Load(ctx context.Context, id string, span adapter.Span) (*adapter.PatientData, error) {
+	if adapter.ForeignMember(id) {
+		return nil, fmt.Errorf("%s: %w", adapter.NotEvaluatedForeignMember, adapter.ErrNotFound)
 	}
 	raw, err := s.Client.Read(ctx, "Patient", id)
 	if err != nil {
@@ -72,7 +73,7 @@ func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientDa
 	if !ok {
 		return nil, fmt.Errorf("patient could not be read (%s)", issueCodes(issues))
 	}
-	pd := &PatientData{ID: id, Zone: p.TimeZone, DisplayName: p.DisplayName, MRN: p.MRN, known: true, Issues: issues}
+	pd := &adapter.PatientData{ID: id, Zone: p.TimeZone, DisplayName: p.DisplayName, MRN: p.MRN, Issues: issues}
 
 	// Full instants with an offset: servers disagree on date-only bounds.
 	from := span.From.Start(time.UTC).Format(time.RFC3339)
@@ -104,10 +105,12 @@ func (s *FHIRSource) Load(ctx context.Context, id string, span Span) (*PatientDa
 }
 
 // search runs one search and adds what its pages hold to pd.
-func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q url.Values) error {
+func (s *Source) search(ctx context.Context, pd *adapter.PatientData, typ string, q url.Values) error {
 	encounters := map[string]*fhirmap.Encounter{}
 	var comms []*fhirmap.Communication
-	var payer payerFacts
+	var coverages []rules.Coverage
+	var conditions []rules.Condition
+	var consents []rules.Consent
 	err := s.Client.Search(ctx, typ, q, func(page []byte) error {
 		b, issues := s.Reader.DecodeBundle(page)
 		pd.Issues = append(pd.Issues, issues...)
@@ -134,9 +137,17 @@ func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q 
 				if r.Patient == pd.ID {
 					pd.Charges = append(pd.Charges, r)
 				}
-			case *fhirmap.Coverage, *fhirmap.Condition, *fhirmap.Consent:
-				if patientOf(r) == pd.ID {
-					payer.add(r)
+			case *fhirmap.Coverage:
+				if r.Patient == pd.ID {
+					coverages = append(coverages, r.Rules())
+				}
+			case *fhirmap.Condition:
+				if r.Patient == pd.ID {
+					conditions = append(conditions, r.Rules())
+				}
+			case *fhirmap.Consent:
+				if r.Patient == pd.ID {
+					consents = append(consents, r.Rules())
 				}
 			}
 		}
@@ -153,16 +164,16 @@ func (s *FHIRSource) search(ctx context.Context, pd *PatientData, typ string, q 
 		pd.Interactions = append(pd.Interactions, in)
 		pd.Issues = append(pd.Issues, issues...)
 	}
-	pd.Coverages = append(pd.Coverages, payer.coverages...)
-	pd.Conditions = append(pd.Conditions, payer.conditions...)
-	pd.Consents = append(pd.Consents, payer.consents...)
+	pd.Coverages = append(pd.Coverages, coverages...)
+	pd.Conditions = append(pd.Conditions, conditions...)
+	pd.Consents = append(pd.Consents, consents...)
 	return nil
 }
 
 // loadPayer searches the payer resources the profiles and policy need
 // (fhir-mapping §1), and none otherwise. The status filters only trim what
 // the server sends: the rules check status, periods and onsets themselves.
-func (s *FHIRSource) loadPayer(ctx context.Context, pd *PatientData) error {
+func (s *Source) loadPayer(ctx context.Context, pd *adapter.PatientData) error {
 	id := pd.ID
 	if s.Payer.Coverage { // R-PAY-2
 		if err := s.search(ctx, pd, "Coverage", url.Values{"beneficiary": {"Patient/" + id}, "status": {"active"}}); err != nil {
@@ -186,7 +197,7 @@ func (s *FHIRSource) loadPayer(ctx context.Context, pd *PatientData) error {
 var errFound = errors.New("found")
 
 // firstReading adds the patient's earliest qualifying reading before `to`.
-func (s *FHIRSource) firstReading(ctx context.Context, pd *PatientData, to string) error {
+func (s *Source) firstReading(ctx context.Context, pd *adapter.PatientData, to string) error {
 	pages := s.AnchorPages
 	if pages <= 0 {
 		pages = 20
@@ -224,9 +235,9 @@ func upstream(err error) error {
 		if errors.As(err, &fe) {
 			quiet := *fe
 			quiet.Issues = nil
-			return fmt.Errorf("%w: %w", ErrNotFound, &quiet)
+			return fmt.Errorf("%w: %w", adapter.ErrNotFound, &quiet)
 		}
-		return fmt.Errorf("%w: %v", ErrNotFound, err)
+		return fmt.Errorf("%w: %v", adapter.ErrNotFound, err)
 	}
 	return err
 }
@@ -238,4 +249,4 @@ func issueCodes(issues []fhirmap.Issue) string {
 	return issues[0].Code
 }
 
-var _ Source = (*FHIRSource)(nil)
+var _ adapter.Source = (*Source)(nil)

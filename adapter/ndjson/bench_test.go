@@ -1,4 +1,4 @@
-package adapter_test
+package ndjson_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
@@ -16,9 +17,9 @@ import (
 // Issue #7's population, scaled down to 500 patients (about 59,000
 // Observations) so that it runs in a few seconds:
 //
-//	go test -run '^$' -bench EvaluateNDJSON -benchtime 3x ./adapter/
+//	go test -run '^$' -bench EvaluateNDJSON -benchtime 3x ./adapter/ndjson/
 //
-// ingest is LoadNDJSON alone (every core), evaluate adds the rules,
+// ingest is Load alone (every core), evaluate adds the rules,
 // evaluate+write adds the validated write-back into an NDJSON folder. The
 // benchmarks report throughput and never fail on time; cmd/rpm-bench runs
 // the full 10,000-patient month against DuckDB.
@@ -48,7 +49,7 @@ func BenchmarkEvaluateNDJSON(b *testing.B) {
 	b.Run("ingest", func(b *testing.B) {
 		start := time.Now()
 		for b.Loop() {
-			if _, err := adapter.LoadNDJSON(ctx, fsys, reader); err != nil {
+			if _, err := ndjson.Load(ctx, fsys, reader); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -60,7 +61,7 @@ func BenchmarkEvaluateNDJSON(b *testing.B) {
 	run := func(b *testing.B, write bool) {
 		start := time.Now()
 		for b.Loop() {
-			src, err := adapter.LoadNDJSON(ctx, fsys, reader)
+			src, err := ndjson.Load(ctx, fsys, reader)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -70,12 +71,12 @@ func BenchmarkEvaluateNDJSON(b *testing.B) {
 			}
 			ev := &adapter.Evaluator{Policy: rules.DefaultPolicy(), Now: func() time.Time { return now }}
 			r := &adapter.Runner{Source: src, Evaluator: ev, Concurrency: runtime.GOMAXPROCS(0) * 2}
-			var sink *adapter.NDJSONSink
+			var sink *ndjson.Sink
 			if write {
 				if ev.Writer, err = fhirmap.NewWriter(fhirmap.WriteOptions{Tenant: "bench"}); err != nil {
 					b.Fatal(err)
 				}
-				if sink, err = adapter.NewNDJSONSink(b.TempDir()); err != nil {
+				if sink, err = ndjson.NewSink(b.TempDir()); err != nil {
 					b.Fatal(err)
 				}
 				r.Sink = sink

@@ -1,4 +1,4 @@
-package adapter
+package fhirserver
 
 import (
 	"context"
@@ -9,16 +9,17 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
 
-// FHIRSink writes each window's resources back to the FHIR server in one
+// Sink writes each window's resources back to the FHIR server in one
 // transaction (fhir-mapping.md §3): PUT to deterministic ids, If-Match on
 // updates of ChargeItems with a bounded retry on 409/412, withdrawn items set
 // to entered-in-error, billed items never touched, and writes for one
 // patient serialised.
-type FHIRSink struct {
+type Sink struct {
 	Client *fhirclient.Client
 	Writer *fhirmap.Writer
 	// Attempts bounds the retries of a window after a 409/412; 0 means 3.
@@ -34,16 +35,16 @@ type patientLock struct {
 	refs int
 }
 
-// NewFHIRSink checks its dependencies.
-func NewFHIRSink(c *fhirclient.Client, w *fhirmap.Writer) (*FHIRSink, error) {
+// NewSink checks its dependencies.
+func NewSink(c *fhirclient.Client, w *fhirmap.Writer) (*Sink, error) {
 	if c == nil || w == nil {
 		return nil, errors.New("adapter: FHIR sink needs a client and a writer")
 	}
-	return &FHIRSink{Client: c, Writer: w}, nil
+	return &Sink{Client: c, Writer: w}, nil
 }
 
 // lock serialises the writes of one patient inside this process.
-func (s *FHIRSink) lock(id string) func() {
+func (s *Sink) lock(id string) func() {
 	s.mu.Lock()
 	if s.locks == nil {
 		s.locks = map[string]*patientLock{}
@@ -67,7 +68,7 @@ func (s *FHIRSink) lock(id string) func() {
 }
 
 // Write sends one transaction per evaluated window.
-func (s *FHIRSink) Write(ctx context.Context, out *Outcome) error {
+func (s *Sink) Write(ctx context.Context, out *adapter.Outcome) error {
 	if out.Writes == nil {
 		return nil // not evaluated: nothing to write
 	}
@@ -97,7 +98,7 @@ func (s *FHIRSink) Write(ctx context.Context, out *Outcome) error {
 	return nil
 }
 
-func (s *FHIRSink) now() time.Time {
+func (s *Sink) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
 	}
@@ -105,7 +106,7 @@ func (s *FHIRSink) now() time.Time {
 }
 
 // writeWindow reads the adapter's earlier items, plans and sends the window.
-func (s *FHIRSink) writeWindow(ctx context.Context, patientID string, set *fhirmap.WindowSet) ([]string, error) {
+func (s *Sink) writeWindow(ctx context.Context, patientID string, set *fhirmap.WindowSet) ([]string, error) {
 	existing, err := s.ownChargeItems(ctx, patientID)
 	if err != nil {
 		return nil, err
@@ -141,7 +142,7 @@ func (s *FHIRSink) writeWindow(ctx context.Context, patientID string, set *fhirm
 }
 
 // ownChargeItems reads the patient's ChargeItems that the adapter wrote.
-func (s *FHIRSink) ownChargeItems(ctx context.Context, patientID string) ([][]byte, error) {
+func (s *Sink) ownChargeItems(ctx context.Context, patientID string) ([][]byte, error) {
 	tag := fhirmap.Canonical(s.Writer.Canonical(), fhirmap.PathGeneratedTagSys) + "|" + fhirmap.GeneratedTagCode
 	var out [][]byte
 	err := s.Client.Search(ctx, "ChargeItem", url.Values{"patient": {patientID}, "_tag": {tag}}, func(page []byte) error {
@@ -156,7 +157,7 @@ func (s *FHIRSink) ownChargeItems(ctx context.Context, patientID string) ([][]by
 }
 
 // closeTask completes or cancels the window's earlier Task, if it is open.
-func (s *FHIRSink) closeTask(ctx context.Context, set *fhirmap.WindowSet, now time.Time) (fhirmap.BundleEntry, bool, error) {
+func (s *Sink) closeTask(ctx context.Context, set *fhirmap.WindowSet, now time.Time) (fhirmap.BundleEntry, bool, error) {
 	// A search by _id, not a read: most closed windows never had a Task,
 	// and a read would answer (and log) a 404 for each of them.
 	var raw []byte
@@ -192,4 +193,4 @@ func (s *FHIRSink) closeTask(ctx context.Context, set *fhirmap.WindowSet, now ti
 	return fhirmap.BundleEntry{Resource: task}, true, nil
 }
 
-var _ Sink = (*FHIRSink)(nil)
+var _ adapter.Sink = (*Sink)(nil)

@@ -1,10 +1,11 @@
-package adapter
+package ndjson
 
 import (
 	"context"
 	"io"
 	"io/fs"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
 
@@ -123,7 +124,7 @@ func decodeChunk(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, c chun
 		case *fhirmap.Group:
 			// An export has no base of its own: an absolute member
 			// reference is foreign.
-			cf.groups = append(cf.groups, namedGroup{r.ID, groupMembers(r, nil)})
+			cf.groups = append(cf.groups, namedGroup{r.ID, adapter.GroupPopulation(r, nil)})
 			cf.orphans = append(cf.orphans, issues...)
 		default:
 			cf.orphans = append(cf.orphans, issues...)

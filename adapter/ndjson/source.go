@@ -1,4 +1,4 @@
-package adapter
+package ndjson
 
 import (
 	"context"
@@ -11,11 +11,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
-// NDJSONSource reads a folder of Bulk Data export NDJSON files (any mix of
+// Source reads a folder of Bulk Data export NDJSON files (any mix of
 // types per file, named by type or not) and keeps per-patient compact facts
 // only: readings (in a compact log, see readingLog), interaction intervals,
 // episode starts, charge items, and issues. Memory grows with patients ×
@@ -25,7 +26,7 @@ import (
 // line-aligned chunks decoded in parallel, and the facts are merged in file
 // and line order, so the result (and every issue's line number) is the same
 // as one sequential pass.
-type NDJSONSource struct {
+type Source struct {
 	mu       sync.RWMutex // Forget against Load
 	patients map[string]*patientFacts
 	groups   map[string][]string
@@ -54,12 +55,12 @@ type loadOptions struct {
 	workers    int
 }
 
-// LoadNDJSON reads every *.ndjson file of fsys, with every core.
-func LoadNDJSON(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader) (*NDJSONSource, error) {
-	return loadNDJSON(ctx, fsys, reader, loadOptions{chunkBytes: defaultChunkBytes, workers: runtime.GOMAXPROCS(0)})
+// Load reads every *.ndjson file of fsys, with every core.
+func Load(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader) (*Source, error) {
+	return load(ctx, fsys, reader, loadOptions{chunkBytes: defaultChunkBytes, workers: runtime.GOMAXPROCS(0)})
 }
 
-func loadNDJSON(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, opts loadOptions) (*NDJSONSource, error) {
+func load(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, opts loadOptions) (*Source, error) {
 	if reader == nil {
 		var err error
 		if reader, err = fhirmap.NewReader(fhirmap.Options{}); err != nil {
@@ -149,7 +150,7 @@ func loadNDJSON(ctx context.Context, fsys fs.FS, reader *fhirmap.Reader, opts lo
 
 // merger folds chunk facts into the source in chunk order.
 type merger struct {
-	s          *NDJSONSource
+	s          *Source
 	encounters map[string]*fhirmap.Encounter
 	comms      []pendingComm
 	file       int
@@ -158,7 +159,7 @@ type merger struct {
 
 func newMerger() *merger {
 	return &merger{
-		s:          &NDJSONSource{patients: map[string]*patientFacts{}, groups: map[string][]string{}},
+		s:          &Source{patients: map[string]*patientFacts{}, groups: map[string][]string{}},
 		encounters: map[string]*fhirmap.Encounter{},
 	}
 }
@@ -208,7 +209,7 @@ func (m *merger) merge(cf *chunkFacts) {
 	m.lineBase += cf.lines
 }
 
-func (m *merger) finish() *NDJSONSource {
+func (m *merger) finish() *Source {
 	// R-TIME-2: a Communication's duration may live on its Encounter, which
 	// may come later in the export; resolve once everything is read.
 	for _, pc := range m.comms {
@@ -231,13 +232,13 @@ func (m *merger) finish() *NDJSONSource {
 }
 
 // Patients lists a group's members, or every Patient in the export.
-func (s *NDJSONSource) Patients(_ context.Context, group string) ([]string, error) {
+func (s *Source) Patients(_ context.Context, group string) ([]string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if group != "" {
 		m, ok := s.groups[group]
 		if !ok {
-			return nil, fmt.Errorf("group: %w", ErrNotFound)
+			return nil, fmt.Errorf("group: %w", adapter.ErrNotFound)
 		}
 		return slices.Clone(m), nil
 	}
@@ -254,12 +255,12 @@ func (s *NDJSONSource) Patients(_ context.Context, group string) ([]string, erro
 // Load returns the patient's facts; the span does not matter here since the
 // whole export is in hand (the rules trim to the windows). Each call decodes
 // the readings afresh, so the caller may keep or drop the result.
-func (s *NDJSONSource) Load(_ context.Context, id string, _ Span) (*PatientData, error) {
+func (s *Source) Load(_ context.Context, id string, _ adapter.Span) (*adapter.PatientData, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	pf, ok := s.patients[id]
 	if !ok || !pf.known {
-		return nil, fmt.Errorf("patient: %w", ErrNotFound)
+		return nil, fmt.Errorf("patient: %w", adapter.ErrNotFound)
 	}
 	if pf.forgotten {
 		return nil, errors.New("patient: the facts were dropped after an earlier run (Runner.Forget)")
@@ -268,16 +269,16 @@ func (s *NDJSONSource) Load(_ context.Context, id string, _ Span) (*PatientData,
 	if err != nil {
 		return nil, err
 	}
-	pd := &PatientData{ID: id, Zone: pf.zone, DisplayName: pf.name, MRN: pf.mrn, Episodes: pf.episodes, Readings: readings,
-		Interactions: pf.interactions, Charges: pf.charges, Issues: pf.issues, known: true}
+	pd := &adapter.PatientData{ID: id, Zone: pf.zone, DisplayName: pf.name, MRN: pf.mrn, Episodes: pf.episodes, Readings: readings,
+		Interactions: pf.interactions, Charges: pf.charges, Issues: pf.issues}
 	pf.payer.into(pd)
 	return pd, nil
 }
 
 // Forget drops the patient's facts; the patient stays listed, and Load
-// fails for it. A one-pass population run (Runner.Forget) calls it once the
-// patient is written, so memory shrinks as the run goes.
-func (s *NDJSONSource) Forget(id string) {
+// fails for it. A one-pass population run (adapter.Runner.Forget) calls it
+// once the patient is written, so memory shrinks as the run goes.
+func (s *Source) Forget(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if pf, ok := s.patients[id]; ok {
@@ -287,7 +288,7 @@ func (s *NDJSONSource) Forget(id string) {
 
 // Stats sums what the source holds, for benchmarks and logs (counts only,
 // no patient data).
-func (s *NDJSONSource) Stats() SourceStats {
+func (s *Source) Stats() SourceStats {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var st SourceStats
@@ -302,7 +303,7 @@ func (s *NDJSONSource) Stats() SourceStats {
 	return st
 }
 
-// SourceStats counts an NDJSON source's facts.
+// SourceStats counts a Source's facts.
 type SourceStats struct {
 	Patients, Readings, Interactions int
 	// ReadingBytes is the memory of the compact reading logs.
@@ -310,4 +311,4 @@ type SourceStats struct {
 }
 
 // compile-time check
-var _ Source = (*NDJSONSource)(nil)
+var _ adapter.Source = (*Source)(nil)

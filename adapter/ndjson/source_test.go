@@ -1,4 +1,4 @@
-package adapter
+package ndjson
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/generate"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
@@ -24,7 +25,8 @@ import (
 // in name order with fhirmap.DecodeNDJSON, keeping whole rules.Readings. The
 // parallel, chunked, compact source must give exactly the same facts.
 type sequential struct {
-	patients map[string]*PatientData
+	patients map[string]*adapter.PatientData
+	known    map[string]bool // the export holds the Patient resource itself
 	groups   map[string][]string
 	orphans  []fhirmap.Issue
 }
@@ -34,18 +36,18 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 	names, err := fs.Glob(fsys, "*.ndjson")
 	require.NoError(t, err)
 	slices.Sort(names)
-	s := &sequential{patients: map[string]*PatientData{}, groups: map[string][]string{}}
-	pd := func(id string) *PatientData {
+	s := &sequential{patients: map[string]*adapter.PatientData{}, known: map[string]bool{}, groups: map[string][]string{}}
+	pd := func(id string) *adapter.PatientData {
 		p, ok := s.patients[id]
 		if !ok {
-			p = &PatientData{ID: id}
+			p = &adapter.PatientData{ID: id}
 			s.patients[id] = p
 		}
 		return p
 	}
 	encounters := map[string]*fhirmap.Encounter{}
 	type pending struct {
-		pd   *PatientData
+		pd   *adapter.PatientData
 		comm *fhirmap.Communication
 	}
 	var comms []pending
@@ -56,7 +58,7 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 			switch r := res.(type) {
 			case *fhirmap.Patient:
 				p := pd(r.ID)
-				p.Zone, p.known = r.TimeZone, true
+				p.Zone, s.known[r.ID] = r.TimeZone, true
 				p.DisplayName, p.MRN = r.DisplayName, r.MRN
 				p.Issues = append(p.Issues, issues...)
 			case *fhirmap.Observation:
@@ -116,7 +118,7 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 		pc.pd.Issues = append(pc.pd.Issues, issues...)
 	}
 	for _, id := range slices.Sorted(maps.Keys(s.patients)) {
-		if !s.patients[id].known {
+		if !s.known[id] {
 			s.orphans = append(s.orphans, fhirmap.Issue{ResourceType: "Patient", ID: id, Code: "patient-not-in-export",
 				Severity: fhirmap.SeverityWarning,
 				Message:  "Resources reference a patient that the export does not hold; they were not evaluated."})
@@ -130,22 +132,22 @@ func loadSequentially(t *testing.T, fsys fs.FS, reader *fhirmap.Reader) *sequent
 func sameAsSequential(t *testing.T, fsys fs.FS, reader *fhirmap.Reader, opts loadOptions) {
 	t.Helper()
 	want := loadSequentially(t, fsys, reader)
-	got, err := loadNDJSON(context.Background(), fsys, reader, opts)
+	got, err := load(context.Background(), fsys, reader, opts)
 	require.NoError(t, err)
 	assert.Equal(t, want.orphans, got.Orphans, "orphan issues")
 	assert.Equal(t, want.groups, got.groups, "groups")
 	ids, err := got.Patients(context.Background(), "")
 	require.NoError(t, err)
 	var wantIDs []string
-	for id, p := range want.patients {
-		if p.known {
+	for id := range want.patients {
+		if want.known[id] {
 			wantIDs = append(wantIDs, id)
 		}
 	}
 	slices.Sort(wantIDs)
 	require.Equal(t, wantIDs, ids)
 	for _, id := range ids {
-		pd, err := got.Load(context.Background(), id, Span{})
+		pd, err := got.Load(context.Background(), id, adapter.Span{})
 		require.NoError(t, err)
 		w := want.patients[id]
 		if len(w.Readings) == 0 {
@@ -157,7 +159,7 @@ func sameAsSequential(t *testing.T, fsys fs.FS, reader *fhirmap.Reader, opts loa
 
 func sampleFS(t *testing.T) fs.FS {
 	t.Helper()
-	return os.DirFS("../testdata/sample-export")
+	return os.DirFS("../../testdata/sample-export")
 }
 
 func TestChunkedLoadEqualsOneSequentialPass(t *testing.T) {
@@ -223,7 +225,7 @@ func TestOverLongLinesAreReportedWithTheirLineAcrossChunks(t *testing.T) {
 			sameAsSequential(t, messyExport(), reader, loadOptions{chunkBytes: chunkBytes, workers: 2})
 		})
 	}
-	src, err := loadNDJSON(context.Background(), messyExport(), reader, loadOptions{chunkBytes: 500, workers: 2})
+	src, err := load(context.Background(), messyExport(), reader, loadOptions{chunkBytes: 500, workers: 2})
 	require.NoError(t, err)
 	var tooLong []int
 	for _, is := range src.Orphans {
@@ -263,7 +265,7 @@ func (f failingFS) Open(name string) (fs.File, error) {
 func TestAReadErrorNamesTheFileAndStopsTheLoad(t *testing.T) {
 	body := []byte(strings.Repeat(`{"resourceType":"Medication","id":"m"}`+"\n", 100))
 	fsys := failingFS{fstest.MapFS{"a.ndjson": {Data: body}, "bad.ndjson": {Data: body}, "c.ndjson": {Data: body}}}
-	_, err := loadNDJSON(context.Background(), fsys, nil, loadOptions{chunkBytes: 64, workers: 2})
+	_, err := load(context.Background(), fsys, nil, loadOptions{chunkBytes: 64, workers: 2})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "reading bad.ndjson")
 	assert.Contains(t, err.Error(), "disk on fire")
@@ -272,12 +274,12 @@ func TestAReadErrorNamesTheFileAndStopsTheLoad(t *testing.T) {
 func TestACancelledLoadReturnsTheContextError(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := loadNDJSON(ctx, sampleFS(t), nil, loadOptions{chunkBytes: 1 << 10, workers: 2})
+	_, err := load(ctx, sampleFS(t), nil, loadOptions{chunkBytes: 1 << 10, workers: 2})
 	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestAFolderWithoutNDJSONIsAnError(t *testing.T) {
-	_, err := LoadNDJSON(context.Background(), fstest.MapFS{"x.json": {Data: []byte("{}")}}, nil)
+	_, err := Load(context.Background(), fstest.MapFS{"x.json": {Data: []byte("{}")}}, nil)
 	assert.ErrorContains(t, err, "no .ndjson files")
 }
 
