@@ -1,16 +1,15 @@
 package e2etest
 
 import (
-	"io/fs"
-	"path"
-
 	"context"
-	rpmadapter "github.com/rpm-adapter/rpm-adapter"
+	"io/fs"
 	"log/slog"
+	"path"
 	"sync"
 	"testing"
 	"time"
 
+	rpmadapter "github.com/rpm-adapter/rpm-adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
