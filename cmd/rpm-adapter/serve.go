@@ -25,6 +25,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	var sec serveSecurity
 	sec.register(fs)
+	db := registerServeDB(fs)
 	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
@@ -73,7 +74,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if audit != nil {
 		defer audit.Close()
-		cfg.Auditor = audit
 	}
 
 	svc, closeSvc, err := c.service(ctx, logger, metrics)
@@ -81,6 +81,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer closeSvc()
+	st, err := openServeStore(ctx, db, logger, svc, c.tenant, c.fhirBase != "")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// The store keeps the audit trail; --audit-log keeps it too.
+	cfg.Auditor = st
+	if audit != nil {
+		cfg.Auditor = adapter.Auditors{audit, st}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return usagef("listen: %v", err)
@@ -99,7 +109,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		hs.TLSConfig = tlsCfg
 		scheme = "https"
 	}
-	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "")
+	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "", "db", st.Driver())
 	sec.logStart(logger, *addr, toks, tlsCfg != nil)
 	fmt.Fprintf(stdout, "listening on %s://%s/fhir\n", scheme, ln.Addr())
 
