@@ -40,6 +40,10 @@ func (s *Server) groupOperation(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if async && s.cfg.Jobs != nil {
+		s.startDurableJob(c, id, members, p)
+		return
+	}
 	if async {
 		s.startGroupJob(c, id, members, p)
 		return

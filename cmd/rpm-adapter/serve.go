@@ -14,6 +14,7 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/api"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
+	"github.com/rpm-adapter/rpm-adapter/adapter/jobs"
 )
 
 // runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
@@ -26,6 +27,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var sec serveSecurity
 	sec.register(fs)
 	db := registerServeDB(fs)
+	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
+	rescueAfter := fs.Duration("job-rescue-after", jobs.DefaultRescueAfter, "a job member still running this long (its replica died) is evaluated again; must exceed --job-timeout")
 	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
@@ -86,6 +89,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer st.Close()
+	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg.Jobs = q
 	// The store keeps the audit trail; --audit-log keeps it too.
 	cfg.Auditor = st
 	if audit != nil {
