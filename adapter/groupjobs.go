@@ -66,8 +66,9 @@ type GroupJobStatus struct {
 	Write                          bool
 	State                          string // one of the Job* states
 	Done, Total                    int
-	Result                         []byte // the answer, once completed
-	ErrCode, ErrText               string // why it failed, in the API's words
+	Result                         []byte    // the answer, once completed
+	ErrCode, ErrText               string    // why it failed, in the API's words
+	Finished                       time.Time // when it completed or failed; zero while it runs
 }
 
 // GroupJobWork is the API's side of a job: what to do with its members.

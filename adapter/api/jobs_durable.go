@@ -75,6 +75,8 @@ func (s *Server) durableView(ctx context.Context, id, owner string) (adapter.Gro
 		return st, false, nil
 	case err != nil:
 		return st, false, err
+	case !st.Finished.IsZero() && s.cfg.Now().Sub(st.Finished) >= s.cfg.JobTTL:
+		return st, false, nil // expired, as in memory; the next Start deletes it
 	}
 	return st, st.Owner == owner, nil
 }

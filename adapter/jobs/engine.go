@@ -61,7 +61,7 @@ func (e *riverEngine[TTx]) inTx(ctx context.Context, f func(x execer) ([]river.I
 }
 
 func (e *riverEngine[TTx]) start(ctx context.Context) error { return e.client.Start(ctx) }
-func (e *riverEngine[TTx]) stop(ctx context.Context) error  { return e.client.Stop(ctx) }
+func (e *riverEngine[TTx]) stop(ctx context.Context) error  { return e.client.StopAndCancel(ctx) }
 
 // newSQLiteEngine runs River on the store's database/sql handle.
 func newSQLiteEngine(db *sql.DB, cfg *river.Config) (engine, error) {

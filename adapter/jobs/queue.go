@@ -119,8 +119,10 @@ func (q *Queue) Run(ctx context.Context, work adapter.GroupJobWork) error {
 	return q.eng.start(ctx)
 }
 
-// Stop implements adapter.GroupJobs: running members finish, or, when ctx
-// ends first, are taken up again after a restart.
+// Stop implements adapter.GroupJobs: the members running are cancelled, and
+// River queues them again (they return their context's error, and nothing
+// of theirs is stored), so the next start, here or on another replica, takes
+// them up; the rest stay queued.
 func (q *Queue) Stop(ctx context.Context) error { return q.eng.stop(ctx) }
 
 func (q *Queue) workOf() adapter.GroupJobWork {
@@ -181,9 +183,10 @@ func (q *Queue) get(ctx context.Context, key string) (adapter.GroupJobStatus, []
 	var st adapter.GroupJobStatus
 	var write int64
 	var params []byte
+	var finished sql.NullInt64
 	err := q.row(ctx, `SELECT job_ref, owner_label, is_write, group_id, request_id, params, state, total, done, coalesce(result, ?),
-	error_code, error_text FROM group_jobs WHERE job_key = ?`, []byte{}, key).Scan(&st.Ref, &st.Owner, &write, &st.GroupID, &st.RequestID,
-		&params, &st.State, &st.Total, &st.Done, &st.Result, &st.ErrCode, &st.ErrText)
+	error_code, error_text, finished_at FROM group_jobs WHERE job_key = ?`, []byte{}, key).Scan(&st.Ref, &st.Owner, &write, &st.GroupID,
+		&st.RequestID, &params, &st.State, &st.Total, &st.Done, &st.Result, &st.ErrCode, &st.ErrText, &finished)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return st, nil, fmt.Errorf("job: %w", adapter.ErrNotFound)
@@ -193,6 +196,9 @@ func (q *Queue) get(ctx context.Context, key string) (adapter.GroupJobStatus, []
 		return st, nil, fmt.Errorf("job: %w", adapter.ErrNotFound)
 	}
 	st.Write = write == 1
+	if finished.Valid {
+		st.Finished = time.Unix(0, finished.Int64)
+	}
 	return st, params, nil
 }
 

@@ -123,10 +123,11 @@ func (w *memberWorker) Work(ctx context.Context, job *river.Job[memberArgs]) err
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
-	mctx, cancel := context.WithDeadline(ctx, time.Unix(0, deadline))
+	// The job's deadline in the queue's clock (Options.Now), as a timeout.
+	mctx, cancel := context.WithTimeout(ctx, time.Duration(deadline-q.nanos()))
 	defer cancel()
 	line := work.Member(mctx, pid, params)
-	if ctx.Err() != nil && mctx.Err() == ctx.Err() && !tooManyTry && q.opts.Now().UnixNano() < deadline {
+	if ctx.Err() != nil && mctx.Err() == ctx.Err() && !tooManyTry && q.nanos() < deadline {
 		// River's timeout or a stopping client, not the job's deadline:
 		// the line holds only that error; evaluate the member again.
 		return ctx.Err()
