@@ -36,6 +36,17 @@ type groupWorker struct {
 	q *Queue
 }
 
+// groupTimeout bounds the rpm_group job, which reads a group and queues up
+// to 10,000 members in one transaction: far longer than one patient's
+// JobTimeout (seen: 1,535 members under the race detector outlast 2 s, and
+// the job was cancelled and retried for ever). A rescue while it still runs
+// is harmless: the second run finds the job running, or waits for the
+// first's transaction and then does.
+const groupTimeout = 10 * time.Minute
+
+// Timeout implements river.Worker.
+func (w *groupWorker) Timeout(*river.Job[groupArgs]) time.Duration { return groupTimeout }
+
 // Work reads the members and, in one transaction, marks the job running,
 // records one line per member and queues one rpm_member job per member. A
 // rescued rpm_group finds the job running already and does nothing.

@@ -91,6 +91,19 @@ func progressOf(t *testing.T, status string) (int, int, int, []byte) {
 	return code, done, total, body
 }
 
+// waitFor polls cond in the test's goroutine every 250 ms, a little faster
+// than a client honouring Retry-After, until it holds or d has passed.
+func waitFor(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not so after %v", d)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 // stable is a job's answer without its time stamp.
 func stable(body []byte) string {
 	return regexp.MustCompile(`"timestamp":"[^"]*"`).ReplaceAllString(string(body), "")
@@ -127,10 +140,10 @@ func TestServeKilledMidJobFinishesItAfterARestart(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, code)
 	jobPath := strings.TrimPrefix(hdr.Get("Content-Location"), base)
 	var done, total int
-	require.Eventually(t, func() bool {
+	waitFor(t, 60*time.Second, func() bool {
 		code, done, total, _ = progressOf(t, base+jobPath)
 		return code == http.StatusAccepted && done >= 100
-	}, 60*time.Second, 20*time.Millisecond)
+	})
 	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
 	_ = first.Wait()
 	require.Less(t, done, total, "killed in the middle of the job (done %d of %d)", done, total)
@@ -143,10 +156,10 @@ func TestServeKilledMidJobFinishesItAfterARestart(t *testing.T) {
 		assert.Equal(t, total, total2)
 	}
 	var got []byte
-	require.Eventually(t, func() bool {
+	waitFor(t, 3*time.Minute, func() bool {
 		code, _, _, got = progressOf(t, base+jobPath)
 		return code != http.StatusAccepted
-	}, 3*time.Minute, 200*time.Millisecond)
+	})
 	require.Equal(t, http.StatusOK, code, string(got))
 	assert.Equal(t, stable(want), stable(got), "the same answer as a run nobody killed")
 	require.NoError(t, second.Process.Signal(syscall.SIGTERM))

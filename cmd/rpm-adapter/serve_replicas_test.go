@@ -88,20 +88,20 @@ func TestServeReplicaKilledMidJobLeavesTheJobToTheOther(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, code)
 	jobPath := strings.TrimPrefix(hdr.Get("Content-Location"), baseA)
 	var done, total int
-	require.Eventually(t, func() bool {
+	waitFor(t, 60*time.Second, func() bool {
 		code, done, total, _ = progressOf(t, baseB+jobPath) // any replica answers
 		return code == http.StatusAccepted && done >= 200
-	}, 60*time.Second, 20*time.Millisecond)
+	})
 	require.NoError(t, a.Process.Signal(syscall.SIGKILL))
 	_ = a.Wait()
 	require.Less(t, done, total, "killed in the middle of the job")
 	t.Logf("replica A killed at %d of %d", done, total)
 
 	var got []byte
-	require.Eventually(t, func() bool {
+	waitFor(t, 3*time.Minute, func() bool {
 		code, _, _, got = progressOf(t, baseB+jobPath)
 		return code != http.StatusAccepted
-	}, 3*time.Minute, 200*time.Millisecond)
+	})
 	require.Equal(t, http.StatusOK, code, string(got))
 	assert.Equal(t, stable(want), stable(got), "the answer a single process gives")
 	require.NoError(t, b.Process.Signal(syscall.SIGTERM))
