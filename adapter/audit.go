@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -36,4 +37,19 @@ type AuditEvent struct {
 // already.
 type Auditor interface {
 	Record(ctx context.Context, e AuditEvent) error
+}
+
+// Auditors records every event with each of its Auditors (the store and
+// --audit-log together), all of them even when one fails.
+type Auditors []Auditor
+
+// Record implements Auditor.
+func (as Auditors) Record(ctx context.Context, e AuditEvent) error {
+	var errs []error
+	for _, a := range as {
+		if err := a.Record(ctx, e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

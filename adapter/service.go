@@ -14,6 +14,10 @@ type Service struct {
 	// Sink receives the outcome when the caller asks to write; nil refuses
 	// writing with ErrWriteDisabled.
 	Sink Sink
+	// Record, when set, receives every outcome that was not written to
+	// Sink (write=false): the adapter's store records every evaluation the
+	// service makes, written back or not.
+	Record Sink
 	// Ping checks that the source answers (GET /readyz); nil means always.
 	Ping func(ctx context.Context) error
 }
@@ -56,6 +60,10 @@ func (s *Service) EvaluatePatient(ctx context.Context, id string, job Job, write
 			if err := sy.Sync(); err != nil {
 				return nil, fmt.Errorf("write: %w", err)
 			}
+		}
+	} else if s.Record != nil {
+		if err := s.Record.Write(ctx, out); err != nil {
+			return nil, fmt.Errorf("record: %w", err)
 		}
 	}
 	return out, nil

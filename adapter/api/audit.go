@@ -81,9 +81,11 @@ func (s *Server) auditJobEnd(c *gin.Context, group string, write bool) func(ref,
 }
 
 // record hands e to the Auditor. A failure is logged without the event's
-// ids; the answer has gone already.
+// ids; the answer has gone already. Not under the request's context: the
+// client may have hung up once answered, and the event must still be kept
+// (a database Auditor would otherwise drop it).
 func (s *Server) record(ctx context.Context, e adapter.AuditEvent) {
-	if err := s.cfg.Auditor.Record(ctx, e); err != nil {
+	if err := s.cfg.Auditor.Record(context.WithoutCancel(ctx), e); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelError, "audit record failed",
 			slog.String("request_id", e.RequestID), slog.String("operation", e.Operation), slog.String("err", err.Error()))
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	AllowedHosts []string
 	// MetricsPublic leaves /metrics open when tokens are configured.
 	MetricsPublic bool
+	// Jobs keeps and runs the async Group jobs durably (adapter/jobs, on
+	// River in the store); nil keeps them in memory, lost at a restart.
+	// New starts its work, Shutdown stops it.
+	Jobs adapter.GroupJobs
 	// Auditor records who read or wrote which patient; nil records nothing.
 	Auditor adapter.Auditor
 	// Canonical is the product's canonical base; "" means

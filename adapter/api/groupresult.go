@@ -2,28 +2,75 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"sort"
 	"time"
 )
 
-// groupBundle is a Group's full answer: every member's resources in member
-// order, then one OperationOutcome with every member's issues and failures.
-func groupBundle(rows []memberResult, now time.Time) ([]byte, error) {
-	b := newBundle(now)
-	var issues []json.RawMessage
-	for _, r := range rows {
-		if r.err != nil {
-			issues = append(issues, memberIssue(r.id, r.err))
-			continue
+// memberLine is one member's part of a Group answer, the form a durable
+// job stores between its members' runs (and the in-memory path goes
+// through, so both answer the same). Full mode keeps the resources and
+// issues; summary mode counts.
+type memberLine struct {
+	ID           string            `json:"id"`
+	Failed       bool              `json:"failed,omitempty"`
+	Broken       bool              `json:"broken,omitempty"` // its issues could not be read: the answer fails
+	NotEvaluated string            `json:"not_evaluated,omitempty"`
+	Resources    []json.RawMessage `json:"resources,omitempty"`
+	Issues       []json.RawMessage `json:"issues,omitempty"`
+	ByType       map[string]int    `json:"by_type,omitempty"`
+	IssueCount   int               `json:"issue_count,omitempty"`
+}
+
+var errBrokenLine = errors.New("api: a member's outcome could not be read")
+
+// lineOf is a member's line; summary is the mode the member was evaluated in.
+func lineOf(r memberResult, summary bool) memberLine {
+	l := memberLine{ID: r.id}
+	switch {
+	case r.err != nil:
+		l.Failed = true
+		l.Issues = []json.RawMessage{memberIssue(r.id, r.err)}
+	case summary:
+		l.NotEvaluated, l.ByType, l.IssueCount = r.notEvaluated, r.resources, r.issues
+		if l.NotEvaluated != "" {
+			l.Issues = []json.RawMessage{mustJSON(issue{Severity: "warning", Code: "incomplete",
+				Diagnostics: prefixed("Patient/"+r.id, "not evaluated: "+r.notEvaluated)})}
 		}
+	default:
 		for _, res := range r.out.Resources {
-			b.add(res.JSON)
+			l.Resources = append(l.Resources, res.JSON)
 		}
 		is, err := outcomeIssues(r.out, "Patient/"+r.id)
 		if err != nil {
-			return nil, err
+			l.Broken = true
 		}
-		issues = append(issues, is...)
+		l.Issues = is
+	}
+	return l
+}
+
+func linesOf(rows []memberResult, summary bool) []memberLine {
+	lines := make([]memberLine, len(rows))
+	for i, r := range rows {
+		lines[i] = lineOf(r, summary)
+	}
+	return lines
+}
+
+// groupBundle is a Group's full answer: every member's resources in member
+// order, then one OperationOutcome with every member's issues and failures.
+func groupBundle(lines []memberLine, now time.Time) ([]byte, error) {
+	b := newBundle(now)
+	var issues []json.RawMessage
+	for _, l := range lines {
+		if l.Broken {
+			return nil, errBrokenLine
+		}
+		for _, res := range l.Resources {
+			b.add(res)
+		}
+		issues = append(issues, l.Issues...)
 	}
 	if err := b.addOutcome(issues); err != nil {
 		return nil, err
@@ -46,25 +93,24 @@ func intParam(name string, v int) parameter { return parameter{Name: name, Value
 // written, resources by type) and an OperationOutcome naming each patient
 // that failed or was not evaluated. With write=true the resources are on the
 // FHIR server or in the output folder; the summary does not repeat them.
-func groupSummary(rows []memberResult, write bool, now time.Time) ([]byte, error) {
+func groupSummary(lines []memberLine, write bool, now time.Time) ([]byte, error) {
 	var evaluated, notEvaluated, failed, issueCount int
 	byType := map[string]int{}
 	var issues []json.RawMessage
-	for _, r := range rows {
+	for _, l := range lines {
 		switch {
-		case r.err != nil:
+		case l.Failed:
 			failed++
-			issues = append(issues, memberIssue(r.id, r.err))
+			issues = append(issues, l.Issues...)
 			continue
-		case r.notEvaluated != "":
+		case l.NotEvaluated != "":
 			notEvaluated++
-			issues = append(issues, mustJSON(issue{Severity: "warning", Code: "incomplete",
-				Diagnostics: prefixed("Patient/"+r.id, "not evaluated: "+r.notEvaluated)}))
+			issues = append(issues, l.Issues...)
 		default:
 			evaluated++
 		}
-		issueCount += r.issues
-		for t, n := range r.resources {
+		issueCount += l.IssueCount
+		for t, n := range l.ByType {
 			byType[t] += n
 		}
 	}
@@ -78,7 +124,7 @@ func groupSummary(rows []memberResult, write bool, now time.Time) ([]byte, error
 		resources.Part = append(resources.Part, intParam(t, byType[t]))
 	}
 	params := []parameter{
-		intParam("patients", len(rows)),
+		intParam("patients", len(lines)),
 		intParam("evaluated", evaluated),
 		intParam("notEvaluated", notEvaluated),
 		intParam("failed", failed),

@@ -172,6 +172,7 @@ func newTestServer(t *testing.T, cfg Config, fake *fakeService) *testServer {
 	if cfg.ListenAddr == "" {
 		cfg.ListenAddr = testListen
 	}
+	cfg = withRiver(t, cfg)
 	s, err := New(cfg, fake)
 	require.NoError(t, err)
 	t.Cleanup(func() {

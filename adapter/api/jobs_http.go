@@ -26,7 +26,20 @@ func (s *Server) jobStatus(c *gin.Context) {
 		writeError(c, errNoJob)
 		return
 	}
-	v, ok := s.jobs.get(id, callerOf(c).label)
+	var (
+		v  jobView
+		ok bool
+	)
+	if s.cfg.Jobs != nil {
+		st, found, err := s.durableView(c.Request.Context(), id, callerOf(c).label)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		v, ok = viewOf(st), found
+	} else {
+		v, ok = s.jobs.get(id, callerOf(c).label)
+	}
 	switch {
 	case !ok:
 		writeError(c, errNoJob)
@@ -51,7 +64,15 @@ func (s *Server) jobDelete(c *gin.Context) {
 		writeError(c, errNoJob)
 		return
 	}
-	running, err := s.jobs.remove(id, callerOf(c))
+	var (
+		running bool
+		err     error
+	)
+	if s.cfg.Jobs != nil {
+		running, err = s.removeDurable(c.Request.Context(), id, callerOf(c))
+	} else {
+		running, err = s.jobs.remove(id, callerOf(c))
+	}
 	switch {
 	case err != nil:
 		writeError(c, err)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -62,6 +63,11 @@ func New(cfg Config, svc Service) (*Server, error) {
 		return nil, err
 	}
 	s.engine = s.routes()
+	if cfg.Jobs != nil {
+		if err := cfg.Jobs.Run(context.Background(), jobWork{s}); err != nil {
+			return nil, fmt.Errorf("api: starting the job workers: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -115,6 +121,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 // Metrics are the server's series, for hooking the FHIR client to them.
 func (s *Server) Metrics() *Metrics { return s.metrics }
 
-// Shutdown cancels the async jobs and waits for them to stop, or for ctx.
-// Call it after http.Server.Shutdown has let running requests finish.
-func (s *Server) Shutdown(ctx context.Context) error { return s.jobs.close(ctx) }
+// Shutdown cancels the in-memory async jobs and waits for them to stop, or
+// for ctx; stored jobs' running members finish (or are taken up again after
+// a restart) and stay queued. Call it after http.Server.Shutdown has let
+// running requests finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.jobs.close(ctx)
+	if s.cfg.Jobs != nil {
+		err = errors.Join(err, s.cfg.Jobs.Stop(ctx))
+	}
+	return err
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 )
 
 // AuditEvent is one entry of the audit trail (issue 11, point 16): who read
@@ -65,4 +67,10 @@ func (s *Store) AuditEvents(ctx context.Context, since time.Time, limit int) ([]
 		out = append(out, ev)
 	}
 	return out, closeRows(rows)
+}
+
+// Record implements adapter.Auditor: the store keeps the audit trail of
+// serve (beside --audit-log when that is given too).
+func (s *Store) Record(ctx context.Context, e adapter.AuditEvent) error {
+	return s.RecordAudit(ctx, AuditEvent(e))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 )
 
 func TestAuditEventsRoundTrip(t *testing.T) {
@@ -59,6 +61,27 @@ func TestWatchCursorRoundTrip(t *testing.T) {
 			if err != nil || c.LastUpdated != v {
 				t.Errorf("cursor = %q, %v; want %q", c.LastUpdated, err, v)
 			}
+		}
+	})
+}
+
+func TestStoreIsTheServicesAuditor(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		var a adapter.Auditor = s
+		ev := adapter.AuditEvent{Time: testNow, RequestID: "req-9", Token: "ehr", Operation: adapter.AuditGroupJobEnd,
+			GroupID: "g2", Job: "0123abcd", Write: true, Status: 200, Outcome: "completed"}
+		if err := a.Record(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AuditEvents(ctx, testNow.Add(-time.Hour), 0)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%d events, %v", len(got), err)
+		}
+		got[0].Time = ev.Time
+		if adapter.AuditEvent(got[0]) != ev {
+			t.Errorf("recorded %+v, want %+v", got[0], ev)
 		}
 	})
 }

@@ -59,7 +59,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*sql.DB, *s
 	// SQLite driver recommends it to avoid SQLITE_BUSY under its own
 	// parallel maintenance work.
 	db.SetMaxOpenConns(1)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("store: opening SQLite: %w", err)
 	}
@@ -114,4 +114,23 @@ func (d *sqliteDialect) migrate(ctx context.Context, store func(inTx txRunner) e
 		return fmt.Errorf("store: committing the migrations: %w", err)
 	}
 	return nil
+}
+
+// pingSQLite opens the first connection, waiting while another process
+// holds the database's lock: the connection's pragmas (switching a new file
+// to WAL) may answer SQLITE_BUSY at once instead of waiting out the busy
+// timeout, seen when replicas open a new database together.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

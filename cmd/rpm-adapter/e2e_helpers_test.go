@@ -104,7 +104,8 @@ func serveE2E(t *testing.T, env map[string]string, args ...string) (string, *syn
 	logs := &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		code := realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", t.TempDir()}, args...),
+		code := realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", t.TempDir(),
+			"--db", filepath.Join(t.TempDir(), "rpm-adapter.db")}, args...),
 			io.MultiWriter(pw, logs), logs, func(k string) string { return env[k] })
 		pw.Close()
 		done <- code

@@ -16,6 +16,7 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
 	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
+	"github.com/rpm-adapter/rpm-adapter/adapter/jobs"
 )
 
 // runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
@@ -27,6 +28,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	var sec serveSecurity
 	sec.register(fs)
+	db := registerServeDB(fs)
+	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
+	rescueAfter := fs.Duration("job-rescue-after", jobs.DefaultRescueAfter, "a job member still running this long (its replica died) is evaluated again; must exceed --job-timeout")
 	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
@@ -75,7 +79,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if audit != nil {
 		defer audit.Close()
-		cfg.Auditor = audit
 	}
 
 	svc, closeSvc, err := c.service(ctx, logger, metrics)
@@ -83,6 +86,21 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer closeSvc()
+	st, err := openServeStore(ctx, db, logger, svc, c.tenant, c.fhirBase != "")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	cfg.Jobs = q
+	// The store keeps the audit trail; --audit-log keeps it too.
+	cfg.Auditor = st
+	if audit != nil {
+		cfg.Auditor = adapter.Auditors{audit, st}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return usagef("listen: %v", err)
@@ -101,7 +119,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		hs.TLSConfig = tlsCfg
 		scheme = "https"
 	}
-	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "")
+	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "", "db", st.Driver())
 	sec.logStart(logger, *addr, toks, tlsCfg != nil)
 	fmt.Fprintf(stdout, "listening on %s://%s/fhir\n", scheme, ln.Addr())
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,8 @@ func startServe(t *testing.T, env map[string]string, args ...string) (string, fu
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		code := realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", t.TempDir()}, args...),
+		code := realMain(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", t.TempDir(),
+			"--db", filepath.Join(t.TempDir(), "rpm-adapter.db")}, args...),
 			pw, io.Discard, func(k string) string { return env[k] })
 		pw.Close()
 		done <- code
