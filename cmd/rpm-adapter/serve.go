@@ -15,8 +15,8 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/adapter/api"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirclient"
 	"github.com/rpm-adapter/rpm-adapter/adapter/fhirserver"
-	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 	"github.com/rpm-adapter/rpm-adapter/adapter/jobs"
+	"github.com/rpm-adapter/rpm-adapter/adapter/ndjson"
 )
 
 // runServe runs the FHIR-shaped eligibility API until ctx ends (SIGTERM or
