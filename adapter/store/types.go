@@ -6,8 +6,8 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
-// State is a code line's state (fhir-mapping.md §7). Later issues add
-// approved and exported with a migration of code_line_states.
+// State is a code line's state (fhir-mapping.md §7); migration 0007 adds
+// approved and exported to code_line_states.
 type State string
 
 // Code line states.
@@ -19,6 +19,10 @@ const (
 	// StateWithdrawn: a later evaluation no longer supports the line. Lines
 	// are never deleted.
 	StateWithdrawn State = "withdrawn"
+	// StateApproved: a provider signed the billable line off (worklist).
+	StateApproved State = "approved"
+	// StateExported: a billing batch carried the line.
+	StateExported State = "exported"
 )
 
 // PatientInfo is the only patient data the store keeps beyond ids, dates
