@@ -25,30 +25,68 @@ import (
 // withdrawn and its row removed. Windows res does not evaluate are left as
 // they are. res nil records only the header, with rec.NotEvaluated.
 func (s *Store) RecordEvaluation(ctx context.Context, tenant, patientID string, res *rules.Result, rec Record) error {
+	r, err := s.prepareRecording(tenant, patientID, res, rec)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.writeRecording(ctx, tx, r) })
+}
+
+// recording is one patient's evaluation ready to be written: what
+// RecordEvaluation checks and computes before it needs the database, so a
+// batching sink can do it on the caller's goroutine and report its errors
+// at once.
+type recording struct {
+	tenant, patientID string
+	res               *rules.Result
+	rec               Record
+	wins              []Evaluation
+	now               time.Time
+}
+
+func (s *Store) prepareRecording(tenant, patientID string, res *rules.Result, rec Record) (*recording, error) {
 	if patientID == "" {
-		return errors.New("store: a recording needs a patient id")
+		return nil, errors.New("store: a recording needs a patient id")
 	}
 	now := s.now().UTC()
 	wins, err := windowsOf(tenant, patientID, res, rec, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.putPatient(ctx, tx, tenant, patientID, res, rec, now); err != nil {
-			return fmt.Errorf("store: recording the patient: %w", err)
+	for _, w := range rec.Written {
+		if w.ResourceType == "" || w.ResourceID == "" {
+			return nil, errors.New("store: recording a written resource: a written resource needs a type and an id")
 		}
-		for i := range wins {
-			if err := s.putWindow(ctx, tx, &wins[i], now); err != nil {
-				return fmt.Errorf("store: recording a %s: %w", kindName(wins[i].Window.Kind), err)
-			}
+	}
+	// Keep only what the header needs: a queued recording must not hold the
+	// result's evidence (every reading's reference) nor the activities as
+	// read, which wins has.
+	if res != nil {
+		header := *res
+		header.Periods, header.Months = nil, nil
+		res = &header
+	}
+	rec.Activities = nil
+	return &recording{tenant: tenant, patientID: patientID, res: res, rec: rec, wins: wins, now: now}, nil
+}
+
+// writeRecording writes r in tx, the statements of RecordEvaluation.
+func (s *Store) writeRecording(ctx context.Context, tx *sql.Tx, r *recording) error {
+	tenant, patientID, res, rec, now := r.tenant, r.patientID, r.res, r.rec, r.now
+	if err := s.putPatient(ctx, tx, tenant, patientID, res, rec, now); err != nil {
+		return fmt.Errorf("store: recording the patient: %w", err)
+	}
+	for i := range r.wins {
+		if err := s.putWindow(ctx, tx, &r.wins[i], now); err != nil {
+			return fmt.Errorf("store: recording a %s: %w", kindName(r.wins[i].Window.Kind), err)
 		}
-		for _, w := range rec.Written {
-			if err := s.putWritten(ctx, tx, tenant, patientID, w, now); err != nil {
-				return fmt.Errorf("store: recording a written resource: %w", err)
-			}
+	}
+	for _, w := range rec.Written {
+		if err := s.putWritten(ctx, tx, tenant, patientID, w, now); err != nil {
+			return fmt.Errorf("store: recording a written resource: %w", err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // windowsOf flattens a result into the rows to record.

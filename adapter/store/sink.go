@@ -21,6 +21,10 @@ type Sink struct {
 	WriteBack bool
 	// ProfileID is recorded with every evaluation (the payer profile).
 	ProfileID string
+
+	// b writes the recordings in batches (NewBatchSink); nil records each
+	// in its own transaction before Write returns.
+	b *batcher
 }
 
 // NewSink checks its dependencies.
@@ -55,5 +59,47 @@ func (k *Sink) Write(ctx context.Context, out *adapter.Outcome) error {
 			}
 		}
 	}
-	return errors.Join(nextErr, k.Store.RecordEvaluation(ctx, k.Tenant, out.PatientID, out.Result, rec))
+	return errors.Join(nextErr, k.record(ctx, out, rec))
 }
+
+func (k *Sink) record(ctx context.Context, out *adapter.Outcome, rec Record) error {
+	if k.b == nil {
+		return k.Store.RecordEvaluation(ctx, k.Tenant, out.PatientID, out.Result, rec)
+	}
+	r, err := k.Store.prepareRecording(k.Tenant, out.PatientID, out.Result, rec)
+	if err != nil {
+		return err
+	}
+	return k.b.put(ctx, batchItem{r: r})
+}
+
+// Sync implements adapter.Syncer: everything written so far is committed
+// (a batching sink's queue) and Next's own buffers are synced when Next is
+// a Syncer, so a service that syncs before it answers gets the guarantee
+// through the store's sink too.
+func (k *Sink) Sync() error {
+	var err error
+	if k.b != nil {
+		err = k.b.sync()
+	}
+	if sy, ok := k.Next.(adapter.Syncer); ok {
+		err = errors.Join(err, sy.Sync())
+	}
+	return err
+}
+
+// Close commits what a batching sink still holds and stops its writer,
+// returning the database's errors no Sync returned; it closes neither the
+// store nor Next. A second Close, or Close of a sink that does not batch,
+// does nothing.
+func (k *Sink) Close() error {
+	if k.b == nil {
+		return nil
+	}
+	return k.b.close()
+}
+
+var (
+	_ adapter.Sink   = (*Sink)(nil)
+	_ adapter.Syncer = (*Sink)(nil)
+)
