@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 
@@ -51,11 +52,15 @@ func (e *runEnv) useStore(ctx context.Context, f *dbFlags, tenant string, writeB
 		// Open's errors name no part of a URL (the password) or patient data.
 		return usagef("--db: %v", err)
 	}
-	e.closers = append(e.closers, st.Close)
-	sink, err := store.NewSink(st, tenant, e.sink, writeBack)
+	// A run records many patients per transaction, off the evaluating
+	// goroutines; closing the sink commits the last batch, before the store
+	// closes.
+	sink, err := store.NewBatchSink(st, tenant, e.sink, writeBack, store.BatchOptions{})
 	if err != nil {
+		st.Close()
 		return err
 	}
+	e.closers = append(e.closers, func() error { return errors.Join(sink.Close(), st.Close()) })
 	e.sink = sink
 	return nil
 }
