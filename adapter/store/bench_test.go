@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"testing"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 )
 
 // BenchmarkRecordEvaluation records one patient's evaluation (two periods
@@ -49,6 +52,42 @@ func BenchmarkRecordEvaluationParallel(b *testing.B) {
 					i++
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkBatchSink is the same recording through the batching sink that
+// evaluate --db uses (256 patients per transaction, on its writer
+// goroutine), with the runner's two workers handing over; Close, the last
+// commit, is inside the timing.
+func BenchmarkBatchSink(b *testing.B) {
+	for _, d := range drivers {
+		b.Run(d.name, func(b *testing.B) {
+			ctx := context.Background()
+			s := openTest(b, d.dsn(b), Options{})
+			res, rec := sampleResult(), sampleRecord()
+			k, err := NewBatchSink(s, "t1", nil, false, BatchOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetParallelism(1)
+			b.ResetTimer()
+			var n atomic.Int64
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					out := &adapter.Outcome{PatientID: "p" + strconv.Itoa(int(i%1000)), Result: res,
+						Activities: rec.Activities, DisplayName: rec.Patient.DisplayName, MRN: rec.Patient.MRN}
+					if err := k.Write(ctx, out); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			if err := k.Close(); err != nil {
+				b.Fatal(err)
+			}
 		})
 	}
 }
