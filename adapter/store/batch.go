@@ -171,6 +171,9 @@ func (b *batcher) run() {
 			return
 		}
 		timer.Stop()
+		if tx != nil {
+			b.st.unbindStmts(tx)
+		}
 		if !broken {
 			if err := tx.Commit(); err != nil {
 				broken = true
@@ -206,6 +209,8 @@ func (b *batcher) run() {
 				var err error
 				if tx, err = b.st.db.BeginTx(ctx, nil); err != nil {
 					tx, broken = nil, true
+				} else {
+					b.st.bindStmts(tx)
 				}
 				timer.Reset(b.every)
 			}

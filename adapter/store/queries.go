@@ -45,15 +45,46 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // exec runs a statement in tx, prepared when it can be.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if st := s.stmts[query]; st != nil {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, s.q(query), args...)
 }
 
 func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
-	if st := s.stmts[query]; st != nil {
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, s.q(query), args...)
 }
+
+// txStmt is the prepared statement of query bound to tx, nil when query is
+// not prepared. A batch's transaction (bindStmts) binds each statement
+// once, not once a use.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	st := s.stmts[query]
+	if st == nil {
+		return nil
+	}
+	if m, ok := s.bound.Load(tx); ok {
+		bound := m.(map[string]*sql.Stmt)
+		if b := bound[query]; b != nil {
+			return b
+		}
+		b := tx.StmtContext(ctx, st)
+		bound[query] = b
+		return b
+	}
+	return tx.StmtContext(ctx, st)
+}
+
+// bindStmts keeps tx's bound statements until unbindStmts; only the
+// goroutine that owns tx may use it in between. database/sql closes them
+// when tx ends.
+func (s *Store) bindStmts(tx *sql.Tx) {
+	if s.stmts != nil {
+		s.bound.Store(tx, map[string]*sql.Stmt{})
+	}
+}
+
+func (s *Store) unbindStmts(tx *sql.Tx) { s.bound.Delete(tx) }

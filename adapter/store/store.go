@@ -47,6 +47,9 @@ type Store struct {
 	// stmts are the recording's prepared statements (SQLite), read-only
 	// after Open.
 	stmts map[string]*sql.Stmt
+	// bound holds a batch transaction's statements bound to it
+	// (*sql.Tx → map[string]*sql.Stmt), see bindStmts.
+	bound sync.Map
 }
 
 // Open opens the store named by dsn, creating and migrating it: a
