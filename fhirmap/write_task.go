@@ -65,7 +65,7 @@ func (w *Writer) task(pid string, asOf rules.Date, e *evalWindow, id writeIdent,
 
 	t := &tpb.Task{
 		Id:           wID(id.id),
-		Meta:         w.wMeta(),
+		Meta:         w.wMetaProfile(TypeTask),
 		Extension:    []*dtpb.Extension{extCode(w.ext.ruleSet, string(e.ruleSet))},
 		Identifier:   wIdentifier(id.Identifier),
 		Status:       &tpb.Task_StatusCode{Value: cpb.TaskStatusCode_REQUESTED},
@@ -163,6 +163,7 @@ func (w *Writer) CloseTask(existing []byte, outcome TaskOutcome, now time.Time) 
 		return nil, ErrFinalStatus
 	}
 	version := takeVersion(t.GetMeta())
+	w.ensureProfile(t.Meta, TypeTask)
 	t.Status = &tpb.Task_StatusCode{Value: status}
 	t.LastModified = wInstant(now.UTC())
 	if outcome == TaskCancelled {

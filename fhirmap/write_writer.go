@@ -62,6 +62,7 @@ type Writer struct {
 	idSysMR, idSysCI, idSysTask           string
 	reporter, enterer, performer, billing string
 	ext                                   extURLs
+	profMR, profCI, profTask              string
 }
 
 // Errors of the write side. They carry no patient data.
@@ -134,6 +135,9 @@ func NewWriter(opts WriteOptions) (*Writer, error) {
 		performer:     opts.Performer,
 		billing:       opts.BillingOrganization,
 		ext:           newExtURLs(base),
+		profMR:        Canonical(base, PathProfileMeasureReport),
+		profCI:        Canonical(base, PathProfileChargeItem),
+		profTask:      Canonical(base, PathProfileTask),
 	}, nil
 }
 
