@@ -41,7 +41,19 @@ type BundleEntry struct {
 // resolve them to the ids it assigns; a resource read back from the server
 // (Version set) keeps PUT [type]/[id]. References to resources outside the
 // Bundle are left as they are.
+//
+// TransactionBundle leaves out the fullUrl of PUT-by-id entries; a sink that
+// knows the server it writes to uses TransactionBundleAt.
 func (w *Writer) TransactionBundle(entries ...BundleEntry) ([]byte, error) {
+	return w.TransactionBundleAt("", entries...)
+}
+
+// TransactionBundleAt is TransactionBundle for the FHIR server at base (its
+// base URL, e.g. "https://fhir.example.org/fhir"): every PUT-by-id entry
+// carries fullUrl {base}/{Type}/{id}, as R4 asks of an update in a
+// transaction (a conditional entry keeps its urn:uuid).
+func (w *Writer) TransactionBundleAt(base string, entries ...BundleEntry) ([]byte, error) {
+	base = strings.TrimRight(base, "/")
 	if len(entries) == 0 {
 		return nil, errors.New("fhirmap: a transaction needs at least one entry")
 	}
@@ -79,6 +91,9 @@ func (w *Writer) TransactionBundle(entries ...BundleEntry) ([]byte, error) {
 			req.Url = wURI(r.ResourceType + "?identifier=" + queryEscape(r.Identifier.System+"|"+r.Identifier.Value))
 		} else {
 			req.Url = wURI(r.Reference())
+			if base != "" {
+				entry.FullUrl = wURI(base + "/" + r.Reference())
+			}
 		}
 		if v := cmpOr(e.IfMatch, r.Version); v != "" {
 			req.IfMatch = wString(`W/"` + v + `"`)

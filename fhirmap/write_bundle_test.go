@@ -53,6 +53,17 @@ func TestTransactionBundleByID(t *testing.T) {
 			t.Errorf("entry %d: If-Match %q, want %q", i, e.Request.IfMatch, wantIfMatch[i])
 		}
 	}
+	// With the server's base every PUT entry has fullUrl {base}/{Type}/{id}.
+	b, err = w.TransactionBundleAt(writeTestServerBase+"/", entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range parseBundle(t, b).Entry {
+		r := entries[i].Resource
+		if want := writeTestServerBase + "/" + r.ResourceType + "/" + r.ID; e.FullURL != want {
+			t.Errorf("entry %d: fullUrl %q, want %q", i, e.FullURL, want)
+		}
+	}
 	if _, err := w.TransactionBundle(); err == nil {
 		t.Error("empty transaction accepted")
 	}

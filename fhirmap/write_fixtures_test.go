@@ -17,6 +17,9 @@ const (
 	writeTestTenant  = "tenant-a"
 )
 
+// writeTestServerBase is the FHIR server the test transactions are for.
+const writeTestServerBase = "https://fhir.example.org/fhir"
+
 var writeTestNow = time.Date(2026, time.November, 4, 15, 30, 0, 0, time.UTC)
 
 type writeScenario struct {

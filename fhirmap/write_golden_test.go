@@ -87,13 +87,13 @@ func writeGoldens(t *testing.T) map[string][]byte {
 	// by conditional update.
 	entries := open.Entries()
 	entries[0].IfMatch = "2"
-	put, err := w.TransactionBundle(entries...)
+	put, err := w.TransactionBundleAt(writeTestServerBase, entries...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	add("transaction-put.bundle.json", put)
 	cw := newTestWriter(t, ConditionalPut)
-	cond, err := cw.TransactionBundle(append(open.Entries(), BundleEntry{Resource: eie})...)
+	cond, err := cw.TransactionBundleAt(writeTestServerBase, append(open.Entries(), BundleEntry{Resource: eie})...)
 	if err != nil {
 		t.Fatal(err)
 	}
