@@ -55,7 +55,10 @@ func (w *Writer) TransactionBundle(entries ...BundleEntry) ([]byte, error) {
 func (w *Writer) TransactionBundleAt(base string, entries ...BundleEntry) ([]byte, error) {
 	base = strings.TrimRight(base, "/")
 	if len(entries) == 0 {
-		return nil, errors.New("fhirmap: a transaction needs at least one entry")
+		return nil, errNoEntries
+	}
+	if w.fastBundle(entries) {
+		return w.transactionBundleFast(base, entries)
 	}
 	conditional := w.opts.Mode == ConditionalPut
 	var urns map[string]string

@@ -135,7 +135,15 @@ func monthNoCodeResult(t testing.TB) *rules.Result {
 
 func newTestWriter(t testing.TB, mode WriteMode) *Writer {
 	t.Helper()
+	return newTestWriterOpts(t, mode, false)
+}
+
+// newTestWriterOpts is newTestWriter on the reference path (google/fhir
+// protos, fhirvalidate, jsonformat) when strict, on the fast encoder if not.
+func newTestWriterOpts(t testing.TB, mode WriteMode, strict bool) *Writer {
+	t.Helper()
 	w, err := NewWriter(WriteOptions{
+		Strict:              strict,
 		Tenant:              writeTestTenant,
 		Reporter:            "Organization/org-1",
 		Enterer:             "Practitioner/prac-9",
