@@ -51,7 +51,7 @@ type propGen struct {
 }
 
 func (g *propGen) pick(s []string) string { return s[g.r.IntN(len(s))] }
-func (g *propGen) coin(p float64) bool   { return g.r.Float64() < p }
+func (g *propGen) coin(p float64) bool    { return g.r.Float64() < p }
 
 func (g *propGen) code() string {
 	if g.bad && g.coin(0.02) {
@@ -79,7 +79,7 @@ func (g *propGen) int() int {
 }
 
 func (g *propGen) date() rules.Date {
-	return rules.Date(g.r.IntN(200*365)) // 1970 .. 2169
+	return rules.Date(g.r.IntN(200 * 365)) // 1970 .. 2169
 }
 
 func (g *propGen) policy() rules.Policy {
@@ -176,7 +176,7 @@ func (g *propGen) result() *rules.Result {
 		p := rules.PeriodResult{Window: rules.Window{Kind: rules.Period30, Start: start, End: start + 29, Index: i},
 			RuleSet: g.ruleSet(), Provisional: prov, Profile: g.profile(), DOS: g.date(),
 			Consent: g.pick([]string{"", rules.ConsentNotChecked, rules.ConsentOnFile, rules.ConsentMissing}),
-			Days: g.r.IntN(31), Progress: g.progress(prov), Findings: g.findings(),
+			Days:    g.r.IntN(31), Progress: g.progress(prov), Findings: g.findings(),
 			Lines: g.lines([]string{rules.CodeSetup, rules.CodeDevice16, rules.CodeDeviceShort}, prov)}
 		for range g.r.IntN(3) {
 			p.Evidence = append(p.Evidence, rules.DayEvidence{Date: g.date(), Refs: g.refs()})
