@@ -354,3 +354,72 @@ func TestFastEncoderProperty(t *testing.T) {
 	}
 	t.Log(fmt.Sprint(counts))
 }
+
+// TestFastEncoderOutcomeProperty: random issues and notes give the same
+// OperationOutcome (patient and export) on both paths, or the same refusal.
+func TestFastEncoderOutcomeProperty(t *testing.T) {
+	n := propMinPerKind
+	if testing.Short() || raceOn {
+		n /= 10
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x0c0e))}
+	ref, err := NewWriter(WriteOptions{Tenant: "t", Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := NewWriter(WriteOptions{Tenant: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sevs := []Severity{SeverityError, SeverityWarning, SeverityInformation, "other"}
+	refused := 0
+	for i := range n {
+		g.bad = g.coin(0.1)
+		var issues []Issue
+		var notes []Note
+		for range g.r.IntN(5) {
+			is := Issue{Code: g.code(), Message: g.str(), Severity: sevs[g.r.IntN(len(sevs))]}
+			if g.coin(0.7) {
+				is.ResourceType = g.pick([]string{"Observation", "Communication", "Device"})
+			}
+			if g.coin(0.6) {
+				is.ID = g.pick([]string{"o-1", "x y", "é"})
+			}
+			if g.coin(0.5) {
+				is.Path = g.str()
+			}
+			if g.coin(0.3) {
+				is.Line = g.r.IntN(1000)
+			}
+			issues = append(issues, is)
+		}
+		for range g.r.IntN(3) {
+			notes = append(notes, Note{Severity: sevs[g.r.IntN(len(sevs))], Code: g.code(), Message: g.str()})
+		}
+		pid := g.pick([]string{"p-1", "pat-7f3a"})
+		scope := g.pick([]string{"2026-10", "all", ""})
+		for _, export := range []bool{false, true} {
+			var a, b []byte
+			var aerr, berr error
+			if export {
+				a, aerr = ref.ExportOutcome(scope, issues)
+				b, berr = fast.ExportOutcome(scope, issues)
+			} else {
+				a, aerr = ref.OperationOutcome(pid, scope, issues, notes)
+				b, berr = fast.OperationOutcome(pid, scope, issues, notes)
+			}
+			if (aerr == nil) != (berr == nil) {
+				t.Fatalf("seed %d iter %d: reference error %v, fast error %v", seed, i, aerr, berr)
+			}
+			if aerr != nil {
+				refused++
+			}
+			if !bytes.Equal(a, b) {
+				t.Fatalf("seed %d iter %d (export %v) differs\nreference: %s\nfast:      %s", seed, i, export, a, b)
+			}
+		}
+	}
+	t.Logf("%d cases, %d refused", n, refused)
+}

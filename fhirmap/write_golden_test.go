@@ -100,6 +100,28 @@ func writeGoldens(t *testing.T, strict bool) map[string][]byte {
 		t.Fatal(err)
 	}
 	add("transaction-conditional.bundle.json", cond)
+
+	// A patient's input issues and an export's issues.
+	issues := []Issue{
+		{ResourceType: "Observation", ID: "o-1", Path: "Observation.effective", Code: CodeMissingEffective,
+			Severity: SeverityError, Message: "The Observation has no effective time; it was skipped.", Line: 7},
+		{ResourceType: "Communication", ID: "c-2", Code: "unsupported-unit", Severity: SeverityWarning,
+			Message: "The duration's unit is not supported; it counts zero."},
+	}
+	oo, err := w.OperationOutcome(writeTestPatient, "2026-11", issues,
+		[]Note{{Severity: SeverityWarning, Code: "not-evaluated", Message: "no time zone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("outcome.patient.operationoutcome.json", oo)
+	export := append(issues, Issue{ResourceType: "Device", Code: CodeUnknownResourceType, Severity: SeverityInformation,
+		Message: "The adapter does not read this resource type; it was skipped."},
+		Issue{Code: CodeMalformedJSON, Severity: SeverityError, Line: 3, Message: "The line is not valid JSON; it was skipped."})
+	eo, err := w.ExportOutcome("2026-11", export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("outcome.export.operationoutcome.json", eo)
 	return out
 }
 
