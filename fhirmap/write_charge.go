@@ -63,6 +63,11 @@ const withdrawNote = "Withdrawn by the RPM adapter: a later evaluation of this w
 // billed, with ErrNotGenerated one the adapter did not write, and with
 // ErrFinalStatus one already entered-in-error.
 func (w *Writer) EnteredInError(existing []byte, now time.Time) (*WriteResource, error) {
+	if !w.opts.Strict {
+		if r := w.enteredInErrorFast(existing, now.UTC()); r != nil {
+			return r, nil
+		}
+	}
 	ci, err := w.readOwn(existing, TypeChargeItem)
 	if err != nil {
 		return nil, err

@@ -307,9 +307,13 @@ func TestFastEncoderProperty(t *testing.T) {
 				}
 				if len(s.ChargeItems) > 0 {
 					ci := s.ChargeItems[0]
-					eie, err := w.EnteredInError(asServerCopy(t, ci.JSON, "3"), now)
+					in := asServerCopy(t, ci.JSON, "3")
+					eie, err := w.EnteredInError(in, now)
 					if err != nil {
 						t.Fatalf("entered-in-error: %v", err)
+					}
+					if w == fast && fast.enteredInErrorFast(in, now.UTC()) != nil {
+						counts["EnteredInError (fast path)"]++
 					}
 					es = append(es, BundleEntry{Resource: eie})
 				}
@@ -329,9 +333,13 @@ func TestFastEncoderProperty(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := fast.CloseTask(asServerCopy(t, fw.Task.JSON, "2"), outcome, now)
+				in := asServerCopy(t, fw.Task.JSON, "2")
+				b, err := fast.CloseTask(in, outcome, now)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if fast.closeTaskFast(in, outcome, now.UTC()) != nil {
+					counts["CloseTask (fast path)"]++
 				}
 				if !bytes.Equal(a.JSON, b.JSON) || a.Version != b.Version {
 					t.Fatalf("seed %d iter %d close-task differs\nreference: %s\nfast:      %s", seed, iter, a.JSON, b.JSON)
@@ -353,6 +361,14 @@ func TestFastEncoderProperty(t *testing.T) {
 		}
 	}
 	t.Log(fmt.Sprint(counts))
+	// The server copies hold the odd strings too (invalid UTF-8 comes back
+	// as U+FFFD, which the fast path leaves to the reference), but most must
+	// take the fast path or it is not being tested.
+	for _, k := range []string{"EnteredInError", "CloseTask"} {
+		if f := counts[k+" (fast path)"]; f < counts[k]/2 {
+			t.Errorf("%s: fast path taken %d times of %d", k, f, counts[k])
+		}
+	}
 }
 
 // TestFastEncoderOutcomeProperty: random issues and notes give the same

@@ -152,6 +152,11 @@ func (w *Writer) CloseTask(existing []byte, outcome TaskOutcome, now time.Time) 
 	default:
 		return nil, fmt.Errorf("fhirmap: unknown task outcome %d", outcome)
 	}
+	if !w.opts.Strict {
+		if r := w.closeTaskFast(existing, outcome, now.UTC()); r != nil {
+			return r, nil
+		}
+	}
 	cr, err := w.readOwn(existing, TypeTask)
 	if err != nil {
 		return nil, err
