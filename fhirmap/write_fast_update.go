@@ -217,7 +217,7 @@ func (sh *shape) match(n *jnode) bool {
 }
 
 func sStr(f func(string) bool) *shape { return &shape{kind: jStr, str: f} }
-func sArr(e *shape) *shape             { return &shape{kind: jArr, elem: e} }
+func sArr(e *shape) *shape            { return &shape{kind: jArr, elem: e} }
 func sObj(fields map[string]*shape, need ...string) *shape {
 	return &shape{kind: jObj, fields: fields, need: need}
 }
