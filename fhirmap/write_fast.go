@@ -416,36 +416,59 @@ func fastResource(typ string, id writeIdent, enc encoder) *WriteResource {
 // buildWindowFast is buildWindow through the fast encoder.
 func (w *Writer) buildWindowFast(pid string, res *rules.Result, e *evalWindow, now time.Time) (*WindowSet, error) {
 	s := &WindowSet{Window: e.window, RuleSet: e.ruleSet, Provisional: e.provisional}
+	mr, err := w.fastMeasureReport(pid, res, e, now)
+	if err != nil {
+		return nil, err
+	}
+	s.MeasureReport = mr
+	mrRef := mr.Reference()
+	if len(e.lines) > 0 {
+		s.ChargeItems = make([]*WriteResource, 0, len(e.lines))
+	}
+	for _, l := range e.lines {
+		ci, err := w.fastChargeItem(pid, l, e, mrRef, now)
+		if err != nil {
+			return nil, err
+		}
+		s.ChargeItems = append(s.ChargeItems, ci)
+	}
+	taskID := w.identity(TypeTask, pid, taskCode(e), e)
+	s.TaskID = taskID.id
+	s.Task = w.fastTask(pid, res.AsOf, e, taskID, mrRef, now)
+	return s, nil
+}
+
+func (w *Writer) fastMeasureReport(pid string, res *rules.Result, e *evalWindow, now time.Time) (*WriteResource, error) {
 	mrID := w.identity(TypeMeasureReport, pid, e.measureName(), e)
 	refs := evidenceRefs(e)
 	if err := checkMeasureReport(res, e, refs); err != nil {
 		return nil, validationError(TypeMeasureReport, err)
 	}
-	s.MeasureReport = fastResource(TypeMeasureReport, mrID, func(b []byte, o *encOpts) []byte {
+	return fastResource(TypeMeasureReport, mrID, func(b []byte, o *encOpts) []byte {
 		return w.encMeasureReport(b, o, pid, res, e, mrID, now, refs)
+	}), nil
+}
+
+func (w *Writer) fastChargeItem(pid string, l rules.CodeLine, e *evalWindow, mrRef string, now time.Time) (*WriteResource, error) {
+	if err := checkChargeItem(l, e); err != nil {
+		return nil, validationError(TypeChargeItem, err)
+	}
+	ciID := w.identity(TypeChargeItem, pid, l.Code, e)
+	ci := fastResource(TypeChargeItem, ciID, func(b []byte, o *encOpts) []byte {
+		return w.encChargeItem(b, o, pid, l, e, ciID, mrRef, now)
 	})
-	mrRef := s.MeasureReport.Reference()
-	if len(e.lines) > 0 {
-		s.ChargeItems = make([]*WriteResource, 0, len(e.lines))
+	st := chargeStatus(l, e)
+	ci.units, ci.status = strconv.Itoa(l.Units), st[1:len(st)-1]
+	return ci, nil
+}
+
+// fastTask is the window's Task, or nil when it needs none.
+func (w *Writer) fastTask(pid string, asOf rules.Date, e *evalWindow, taskID writeIdent, mrRef string, now time.Time) *WriteResource {
+	if !needsTask(e) {
+		return nil
 	}
-	for _, l := range e.lines {
-		if err := checkChargeItem(l, e); err != nil {
-			return nil, validationError(TypeChargeItem, err)
-		}
-		ciID := w.identity(TypeChargeItem, pid, l.Code, e)
-		ci := fastResource(TypeChargeItem, ciID, func(b []byte, o *encOpts) []byte {
-			return w.encChargeItem(b, o, pid, l, e, ciID, mrRef, now)
-		})
-		ci.units, ci.status = strconv.Itoa(l.Units), chargeStatus(l, e)[1:len(chargeStatus(l, e))-1]
-		s.ChargeItems = append(s.ChargeItems, ci)
-	}
-	taskID := w.identity(TypeTask, pid, taskCode(e), e)
-	s.TaskID = taskID.id
-	if needsTask(e) {
-		desc := taskDescription(e, e.window.End)
-		s.Task = fastResource(TypeTask, taskID, func(b []byte, o *encOpts) []byte {
-			return w.encTask(b, o, pid, res.AsOf, e, taskID, mrRef, now, desc)
-		})
-	}
-	return s, nil
+	desc := taskDescription(e, e.window.End)
+	return fastResource(TypeTask, taskID, func(b []byte, o *encOpts) []byte {
+		return w.encTask(b, o, pid, asOf, e, taskID, mrRef, now, desc)
+	})
 }

@@ -1,11 +1,13 @@
 package fhirmap
 
 import (
+	"bytes"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The fast path of EnteredInError and CloseTask. The server's copy of a
@@ -39,59 +41,105 @@ type jnode struct {
 }
 
 // parseTree parses b into a tree, or ok false for invalid JSON, null,
-// duplicate keys or strings that are not clean UTF-8.
+// duplicate keys, empty containers or strings that are not clean UTF-8.
+// Strings alias b (unsafe.String): the tree must not outlive b, and what is
+// kept from it is cloned (finishTree). Children live in one arena, gathered
+// on a stack while their container is parsed, so a resource costs a few
+// allocations instead of one per value.
 func parseTree(b []byte) (jnode, bool) {
-	var s scanner
-	s.init(b, 12)
-	n, ok := s.treeValue()
-	s.end()
-	return n, ok && s.err == ""
+	t := treeParser{arena: make([]jnode, 0, 64), stack: make([]jnode, 0, 24)}
+	t.s.init(b, 12)
+	n, ok := t.value()
+	t.s.end()
+	return n, ok && t.s.err == ""
 }
 
-func (s *scanner) treeValue() (jnode, bool) {
+type treeParser struct {
+	s            scanner
+	arena, stack []jnode
+}
+
+// cleanUTF8: valid UTF-8 without U+FFFD (a decoder's replacement, which the
+// reference path might have made of something else).
+func cleanUTF8(v []byte) bool {
+	for _, c := range v {
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(v) && !bytes.ContainsRune(v, utf8.RuneError)
+		}
+	}
+	return true
+}
+
+func bytesString(v []byte) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return unsafe.String(&v[0], len(v))
+}
+
+// children moves the stack above mark into the arena.
+func (t *treeParser) children(mark int) []jnode {
+	kids := t.stack[mark:]
+	if len(t.arena)+len(kids) > cap(t.arena) {
+		t.arena = make([]jnode, 0, max(2*cap(t.arena), len(kids)))
+	}
+	start := len(t.arena)
+	t.arena = append(t.arena, kids...)
+	t.stack = t.stack[:mark]
+	return t.arena[start:len(t.arena):len(t.arena)]
+}
+
+func (t *treeParser) value() (jnode, bool) {
+	s := &t.s
 	switch c := s.peek(); {
 	case c == '"':
 		v := s.str()
-		if s.err != "" || len(v) == 0 || !utf8.Valid(v) || strings.ContainsRune(string(v), utf8.RuneError) {
+		if s.err != "" || len(v) == 0 || !cleanUTF8(v) {
 			return jnode{}, false
 		}
-		return jnode{kind: jStr, s: string(v)}, true
+		return jnode{kind: jStr, s: bytesString(v)}, true
 	case c == '{':
 		if !s.begin('{') {
 			return jnode{}, false
 		}
-		n := jnode{kind: jObj, kids: make([]jnode, 0, 8)}
+		mark := len(t.stack)
 		for first := true; s.next('}', &first); {
-			k := string(s.key())
+			k := bytesString(s.key())
 			if s.err != "" {
 				return jnode{}, false
 			}
-			for i := range n.kids {
-				if n.kids[i].key == k {
+			for i := mark; i < len(t.stack); i++ {
+				if t.stack[i].key == k {
 					return jnode{}, false
 				}
 			}
-			v, ok := s.treeValue()
+			v, ok := t.value()
 			if !ok {
 				return jnode{}, false
 			}
 			v.key = k
-			n.kids = append(n.kids, v)
+			t.stack = append(t.stack, v)
 		}
-		return n, s.err == ""
+		if s.err != "" || len(t.stack) == mark {
+			return jnode{}, false
+		}
+		return jnode{kind: jObj, kids: t.children(mark)}, true
 	case c == '[':
 		if !s.begin('[') {
 			return jnode{}, false
 		}
-		n := jnode{kind: jArr}
+		mark := len(t.stack)
 		for first := true; s.next(']', &first); {
-			v, ok := s.treeValue()
+			v, ok := t.value()
 			if !ok {
 				return jnode{}, false
 			}
-			n.kids = append(n.kids, v)
+			t.stack = append(t.stack, v)
 		}
-		return n, s.err == "" && len(n.kids) > 0
+		if s.err != "" || len(t.stack) == mark {
+			return jnode{}, false
+		}
+		return jnode{kind: jArr, kids: t.children(mark)}, true
 	case c == 't' || c == 'f':
 		v, ok := s.boolValue()
 		if !ok {
@@ -103,7 +151,7 @@ func (s *scanner) treeValue() (jnode, bool) {
 		return jnode{kind: jBool, s: "false"}, true
 	case c == '-' || (c >= '0' && c <= '9'):
 		v := s.number()
-		return jnode{kind: jNum, s: string(v)}, s.err == ""
+		return jnode{kind: jNum, s: bytesString(v)}, s.err == ""
 	}
 	return jnode{}, false
 }
@@ -227,16 +275,42 @@ func oneOf(vs ...string) func(string) bool {
 }
 
 func plainURI(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
+	rest, simple := s, false
+	for _, p := range [...]string{"https://", "http://"} {
+		if strings.HasPrefix(s, p) {
+			rest, simple = s[len(p):], true
+			break
+		}
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c <= ' ' || c >= 0x7f {
 			return false
 		}
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '/' || c == '.' || c == '-' || c == '_') {
+			simple = false
+		}
+	}
+	if simple { // http(s)://host/path of letters, digits and /._- always parses
+		return true
 	}
 	_, err := url.Parse(s)
 	return err == nil
 }
 
-func plainID(s string) bool { return idPattern.MatchString(s) }
+// plainID: the FHIR id type [A-Za-z0-9\-.]{1,64} (idPattern, without the regexp).
+func plainID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // plainDate: YYYY-MM-DD, a real date.
 func plainDate(s string) bool {
@@ -385,7 +459,7 @@ func (w *Writer) finishTree(n *jnode, typ string) *WriteResource {
 	meta := n.get("meta")
 	var version string
 	if v := meta.get("versionId"); v != nil {
-		version = v.s
+		version = strings.Clone(v.s)
 	}
 	meta.del("versionId")
 	meta.del("lastUpdated")
@@ -400,13 +474,13 @@ func (w *Writer) finishTree(n *jnode, typ string) *WriteResource {
 	if ids := n.get("identifier"); ids != nil {
 		for _, id := range ids.kids {
 			if id.get("system").s == sys {
-				ident = Identifier{System: sys, Value: id.get("value").s}
+				ident = Identifier{System: sys, Value: strings.Clone(id.get("value").s)}
 				break
 			}
 		}
 	}
 	js := encode(func(b []byte, _ *encOpts) []byte { return appendTree(b, n) }, nil)
-	return &WriteResource{ResourceType: typ, ID: n.get("id").s, Identifier: ident, Version: version, JSON: js}
+	return &WriteResource{ResourceType: typ, ID: strings.Clone(n.get("id").s), Identifier: ident, Version: version, JSON: js}
 }
 
 func instantNode(t time.Time) jnode {
