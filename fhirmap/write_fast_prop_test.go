@@ -20,7 +20,7 @@ import (
 // of every resource, of the transaction Bundles in both modes, of the
 // entered-in-error and closing updates of what they built, and on whether
 // the result is refused at all. It runs until every kind has been compared
-// at least propMinPerKind times (a tenth of that with -short or -race):
+// at least propMinPerKind times (a tenth of that with -short, a fiftieth under -race):
 //
 //	go test -count=1 -run TestFastEncoderProperty ./fhirmap/   # about a CPU minute
 
@@ -43,6 +43,19 @@ var propRefs = []string{
 	"Observation/o-1", "Observation/o-2", "Communication/c-9", "Coverage/cov-1",
 	"http://example.org/fhir/Observation/abs", "urn:uuid:0f0e6a53-8b58-4c1e-9a5b-1b9bd8c0b3a1",
 	"Observation/x/_history/2", "#contained", "not a ref", "Patient/p-1",
+}
+
+// propCount is n, a tenth of it with -short and a fiftieth under the race
+// detector (which makes the reference path about twenty times slower); the
+// full count runs in its own .ci/run step without -race.
+func propCount(n int) int {
+	switch {
+	case raceOn:
+		return n / 50
+	case testing.Short():
+		return n / 10
+	}
+	return n
 }
 
 type propGen struct {
@@ -225,9 +238,7 @@ func (g *propGen) options(mode WriteMode) WriteOptions {
 
 func TestFastEncoderProperty(t *testing.T) {
 	minPerKind := propMinPerKind
-	if testing.Short() || raceOn {
-		minPerKind /= 10
-	}
+	minPerKind = propCount(minPerKind)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x5eed))}
@@ -374,10 +385,7 @@ func TestFastEncoderProperty(t *testing.T) {
 // TestFastEncoderOutcomeProperty: random issues and notes give the same
 // OperationOutcome (patient and export) on both paths, or the same refusal.
 func TestFastEncoderOutcomeProperty(t *testing.T) {
-	n := propMinPerKind
-	if testing.Short() || raceOn {
-		n /= 10
-	}
+	n := propCount(propMinPerKind)
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	g := &propGen{r: rand.New(rand.NewPCG(seed, 0x0c0e))}
