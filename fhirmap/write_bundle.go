@@ -31,8 +31,9 @@ type BundleEntry struct {
 
 // TransactionBundle builds the transaction Bundle of one patient and window
 // (fhir-mapping.md §3: one transaction, so a crash never leaves half a
-// result). It is built from the resource protos, not by splicing JSON, so the
-// whole Bundle is validated and marshalled by the same library.
+// result). With WriteOptions.Strict it is built from the resource protos and
+// validated and marshalled by google/fhir; otherwise the fast encoder splices
+// the entries' JSON into the same bytes (write_fast_bundle.go).
 //
 // PutByID mode: every entry is PUT [type]/[id]. ConditionalPut mode: a
 // freshly built resource is PUT [type]?identifier=<system>|<value> without an

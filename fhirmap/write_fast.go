@@ -2,6 +2,7 @@ package fhirmap
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -366,7 +367,7 @@ func (w *Writer) encTask(b []byte, o *encOpts, pid string, asOf rules.Date, e *e
 	if w.performer != "" {
 		b = o.appendRef(append(b, `,"owner":`...), w.performer)
 	}
-	if w.reporter != "" && !hasPrefix(w.reporter, "Location/") {
+	if w.reporter != "" && !strings.HasPrefix(w.reporter, "Location/") {
 		b = o.appendRef(append(b, `,"requester":`...), w.reporter)
 	}
 	b = append(b, `,"resourceType":"Task","restriction":{"period":`...)
@@ -386,8 +387,6 @@ func (w *Writer) appendTaskInt(b []byte, code string, n int) []byte {
 	b = appendInt32(w.appendTaskInputHead(b, code, "valueInteger"), n)
 	return append(b, '}')
 }
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
 func strconvAppendInt(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
 

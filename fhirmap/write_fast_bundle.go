@@ -52,7 +52,7 @@ func (w *Writer) transactionBundleFast(base string, entries []BundleEntry) ([]by
 		if r == nil || r.ID == "" || r.JSON == nil {
 			return nil, fmt.Errorf("fhirmap: transaction entry %d has no resource", i)
 		}
-		if !idPattern.MatchString(r.ID) {
+		if !plainID(r.ID) {
 			return nil, fmt.Errorf("fhirmap: transaction entry %d has an invalid id", i)
 		}
 		if i > 0 {
