@@ -31,8 +31,9 @@ type BundleEntry struct {
 
 // TransactionBundle builds the transaction Bundle of one patient and window
 // (fhir-mapping.md §3: one transaction, so a crash never leaves half a
-// result). It is built from the resource protos, not by splicing JSON, so the
-// whole Bundle is validated and marshalled by the same library.
+// result). With WriteOptions.Strict it is built from the resource protos and
+// validated and marshalled by google/fhir; otherwise the fast encoder splices
+// the entries' JSON into the same bytes (write_fast_bundle.go).
 //
 // PutByID mode: every entry is PUT [type]/[id]. ConditionalPut mode: a
 // freshly built resource is PUT [type]?identifier=<system>|<value> without an
@@ -41,9 +42,24 @@ type BundleEntry struct {
 // resolve them to the ids it assigns; a resource read back from the server
 // (Version set) keeps PUT [type]/[id]. References to resources outside the
 // Bundle are left as they are.
+//
+// TransactionBundle leaves out the fullUrl of PUT-by-id entries; a sink that
+// knows the server it writes to uses TransactionBundleAt.
 func (w *Writer) TransactionBundle(entries ...BundleEntry) ([]byte, error) {
+	return w.TransactionBundleAt("", entries...)
+}
+
+// TransactionBundleAt is TransactionBundle for the FHIR server at base (its
+// base URL, e.g. "https://fhir.example.org/fhir"): every PUT-by-id entry
+// carries fullUrl {base}/{Type}/{id}, as R4 asks of an update in a
+// transaction (a conditional entry keeps its urn:uuid).
+func (w *Writer) TransactionBundleAt(base string, entries ...BundleEntry) ([]byte, error) {
+	base = strings.TrimRight(base, "/")
 	if len(entries) == 0 {
-		return nil, errors.New("fhirmap: a transaction needs at least one entry")
+		return nil, errNoEntries
+	}
+	if w.fastBundle(entries) {
+		return w.transactionBundleFast(base, entries)
 	}
 	conditional := w.opts.Mode == ConditionalPut
 	var urns map[string]string
@@ -79,6 +95,9 @@ func (w *Writer) TransactionBundle(entries ...BundleEntry) ([]byte, error) {
 			req.Url = wURI(r.ResourceType + "?identifier=" + queryEscape(r.Identifier.System+"|"+r.Identifier.Value))
 		} else {
 			req.Url = wURI(r.Reference())
+			if base != "" {
+				entry.FullUrl = wURI(base + "/" + r.Reference())
+			}
 		}
 		if v := cmpOr(e.IfMatch, r.Version); v != "" {
 			req.IfMatch = wString(`W/"` + v + `"`)

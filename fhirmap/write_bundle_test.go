@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 )
 
 type testBundle struct {
@@ -53,6 +51,17 @@ func TestTransactionBundleByID(t *testing.T) {
 			t.Errorf("entry %d: If-Match %q, want %q", i, e.Request.IfMatch, wantIfMatch[i])
 		}
 	}
+	// With the server's base every PUT entry has fullUrl {base}/{Type}/{id}.
+	b, err = w.TransactionBundleAt(writeTestServerBase+"/", entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range parseBundle(t, b).Entry {
+		r := entries[i].Resource
+		if want := writeTestServerBase + "/" + r.ResourceType + "/" + r.ID; e.FullURL != want {
+			t.Errorf("entry %d: fullUrl %q, want %q", i, e.FullURL, want)
+		}
+	}
 	if _, err := w.TransactionBundle(); err == nil {
 		t.Error("empty transaction accepted")
 	}
@@ -87,7 +96,7 @@ func TestTransactionBundleConditional(t *testing.T) {
 		!strings.Contains(string(b), `"focus":{"reference":"`+mrURN+`"}`) {
 		t.Errorf("references not rewritten to the MeasureReport's urn: %s", b)
 	}
-	if string(s.ChargeItems[0].JSON) != before || s.ChargeItems[0].Proto.(interface{ GetId() *dtpb.Id }).GetId() == nil {
+	if string(s.ChargeItems[0].JSON) != before || !strings.Contains(before, `"id":"`+s.ChargeItems[0].ID+`"`) {
 		t.Error("building the bundle changed the WriteSet")
 	}
 	// Without the MeasureReport in the Bundle the reference stays literal.

@@ -21,7 +21,7 @@ func (w *Writer) chargeItem(pid string, l rules.CodeLine, e *evalWindow, id writ
 	}
 	ci := &cipb.ChargeItem{
 		Id:   wID(id.id),
-		Meta: w.wMeta(),
+		Meta: w.wMetaProfile(TypeChargeItem),
 		Extension: []*dtpb.Extension{
 			extCode(w.ext.ruleSet, string(e.ruleSet)),
 			extDate(w.ext.dos, l.DOS), // R-DOS-1
@@ -63,6 +63,11 @@ const withdrawNote = "Withdrawn by the RPM adapter: a later evaluation of this w
 // billed, with ErrNotGenerated one the adapter did not write, and with
 // ErrFinalStatus one already entered-in-error.
 func (w *Writer) EnteredInError(existing []byte, now time.Time) (*WriteResource, error) {
+	if !w.opts.Strict {
+		if r := w.enteredInErrorFast(existing, now.UTC()); r != nil {
+			return r, nil
+		}
+	}
 	ci, err := w.readOwn(existing, TypeChargeItem)
 	if err != nil {
 		return nil, err
@@ -75,6 +80,7 @@ func (w *Writer) EnteredInError(existing []byte, now time.Time) (*WriteResource,
 		return nil, ErrFinalStatus
 	}
 	version := takeVersion(item.GetMeta())
+	w.ensureProfile(item.Meta, TypeChargeItem)
 	item.Status = &cipb.ChargeItem_StatusCode{Value: cpb.ChargeItemStatusCode_ENTERED_IN_ERROR}
 	item.Note = append(item.Note, &dtpb.Annotation{
 		Time: wInstant(now.UTC()),

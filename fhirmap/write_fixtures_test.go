@@ -17,6 +17,9 @@ const (
 	writeTestTenant  = "tenant-a"
 )
 
+// writeTestServerBase is the FHIR server the test transactions are for.
+const writeTestServerBase = "https://fhir.example.org/fhir"
+
 var writeTestNow = time.Date(2026, time.November, 4, 15, 30, 0, 0, time.UTC)
 
 type writeScenario struct {
@@ -132,7 +135,15 @@ func monthNoCodeResult(t testing.TB) *rules.Result {
 
 func newTestWriter(t testing.TB, mode WriteMode) *Writer {
 	t.Helper()
+	return newTestWriterOpts(t, mode, false)
+}
+
+// newTestWriterOpts is newTestWriter on the reference path (google/fhir
+// protos, fhirvalidate, jsonformat) when strict, on the fast encoder if not.
+func newTestWriterOpts(t testing.TB, mode WriteMode, strict bool) *Writer {
+	t.Helper()
 	w, err := NewWriter(WriteOptions{
+		Strict:              strict,
 		Tenant:              writeTestTenant,
 		Reporter:            "Organization/org-1",
 		Enterer:             "Practitioner/prac-9",

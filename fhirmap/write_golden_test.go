@@ -14,8 +14,6 @@ import (
 	"github.com/google/fhir/go/fhirversion"
 	"github.com/google/fhir/go/jsonformat"
 	"github.com/rpm-adapter/rpm-adapter/rules"
-
-	cipb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/charge_item_go_proto"
 )
 
 // The golden files of the write side are stable, indented JSON. Regenerate
@@ -38,9 +36,13 @@ func updateGolden() bool {
 const writeGoldenDir = "../testdata/golden/write"
 
 // writeGoldens returns every write-side golden file by name.
-func writeGoldens(t *testing.T) map[string][]byte {
+//
+// strict builds them on the reference path (google/fhir protos, validated,
+// marshalled by jsonformat), which the golden files hold; the fast encoder
+// must give the same bytes (TestFastEncoderGoldens).
+func writeGoldens(t *testing.T, strict bool) map[string][]byte {
 	t.Helper()
-	w := newTestWriter(t, PutByID)
+	w := newTestWriterOpts(t, PutByID, strict)
 	out := map[string][]byte{}
 	add := func(name string, b []byte) {
 		if _, dup := out[name]; dup {
@@ -60,7 +62,7 @@ func writeGoldens(t *testing.T) map[string][]byte {
 			for _, r := range s.Resources() {
 				name := strings.ToLower(r.ResourceType)
 				if r.ResourceType == TypeChargeItem {
-					name += "-" + cptCode(r.Proto.(*cipb.ChargeItem))
+					name += "-" + jsonCPTCode(t, r.JSON)
 				}
 				add(fmt.Sprintf("%s.%s.%s.json", sc.name, win, name), r.JSON)
 			}
@@ -87,18 +89,52 @@ func writeGoldens(t *testing.T) map[string][]byte {
 	// by conditional update.
 	entries := open.Entries()
 	entries[0].IfMatch = "2"
-	put, err := w.TransactionBundle(entries...)
+	put, err := w.TransactionBundleAt(writeTestServerBase, entries...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	add("transaction-put.bundle.json", put)
-	cw := newTestWriter(t, ConditionalPut)
-	cond, err := cw.TransactionBundle(append(open.Entries(), BundleEntry{Resource: eie})...)
+	cw := newTestWriterOpts(t, ConditionalPut, strict)
+	cond, err := cw.TransactionBundleAt(writeTestServerBase, append(open.Entries(), BundleEntry{Resource: eie})...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	add("transaction-conditional.bundle.json", cond)
+
+	// A patient's input issues and an export's issues.
+	issues := []Issue{
+		{ResourceType: "Observation", ID: "o-1", Path: "Observation.effective", Code: CodeMissingEffective,
+			Severity: SeverityError, Message: "The Observation has no effective time; it was skipped.", Line: 7},
+		{ResourceType: "Communication", ID: "c-2", Code: "unsupported-unit", Severity: SeverityWarning,
+			Message: "The duration's unit is not supported; it counts zero."},
+	}
+	oo, err := w.OperationOutcome(writeTestPatient, "2026-11", issues,
+		[]Note{{Severity: SeverityWarning, Code: "not-evaluated", Message: "no time zone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("outcome.patient.operationoutcome.json", oo)
+	export := append(issues, Issue{ResourceType: "Device", Code: CodeUnknownResourceType, Severity: SeverityInformation,
+		Message: "The adapter does not read this resource type; it was skipped."},
+		Issue{Code: CodeMalformedJSON, Severity: SeverityError, Line: 3, Message: "The line is not valid JSON; it was skipped."})
+	eo, err := w.ExportOutcome("2026-11", export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("outcome.export.operationoutcome.json", eo)
 	return out
+}
+
+// jsonCPTCode is the code of a ChargeItem's JSON.
+func jsonCPTCode(t testing.TB, b []byte) string {
+	t.Helper()
+	var ci struct {
+		Code struct{ Coding []struct{ Code string } }
+	}
+	if err := json.Unmarshal(b, &ci); err != nil || len(ci.Code.Coding) != 1 {
+		t.Fatalf("not a ChargeItem with one code: %s", b)
+	}
+	return ci.Code.Coding[0].Code
 }
 
 // asServerCopy adds what a server adds on storing: meta.versionId and
@@ -134,7 +170,7 @@ func indentJSON(t *testing.T, b []byte) []byte {
 }
 
 func TestWriteGolden(t *testing.T) {
-	got := writeGoldens(t)
+	got := writeGoldens(t, true)
 	if updateGolden() {
 		if err := os.MkdirAll(writeGoldenDir, 0o755); err != nil {
 			t.Fatal(err)

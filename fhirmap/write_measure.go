@@ -30,7 +30,7 @@ func (w *Writer) measureReport(pid string, res *rules.Result, e *evalWindow, id 
 
 	mr := &mrpb.MeasureReport{
 		Id:         wID(id.id),
-		Meta:       w.wMeta(),
+		Meta:       w.wMetaProfile(TypeMeasureReport),
 		Extension:  w.measureExtensions(res, e),
 		Identifier: wIdentifier(id.Identifier),
 		Status:     &mrpb.MeasureReport_StatusCode{Value: status},

@@ -40,10 +40,15 @@ func (w *Writer) OperationOutcome(patientID, scope string, issues []Issue, notes
 	if len(issues) == 0 && len(notes) == 0 {
 		return nil, nil
 	}
+	id := ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, patientID, "issues", 0, rules.RuleSetID("scope:"+scope)))
+	subject := "Patient/" + patientID
+	if !w.opts.Strict {
+		return w.encOutcome(id, subject, issues, notes)
+	}
 	oo := &oopb.OperationOutcome{
-		Id:        wID(ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, patientID, "issues", 0, rules.RuleSetID("scope:"+scope)))),
+		Id:        wID(id),
 		Meta:      w.wMeta(),
-		Extension: []*dtpb.Extension{extRef(Canonical(w.canonical, PathExtSubject), "Patient/"+patientID)},
+		Extension: []*dtpb.Extension{extRef(Canonical(w.canonical, PathExtSubject), subject)},
 	}
 	w.addOutcomeIssues(oo, issues, notes)
 	res, err := w.finish("OperationOutcome", writeIdent{id: oo.Id.Value}, oo)
@@ -100,8 +105,12 @@ func (w *Writer) ExportOutcome(scope string, issues []Issue) ([]byte, error) {
 		notes = append(notes, Note{Severity: SeverityWarning, Code: "more-issues",
 			Message: fmt.Sprintf("%d more issues are not listed.", more)})
 	}
+	id := ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, "", "export-issues", 0, rules.RuleSetID("scope:"+scope)))
+	if !w.opts.Strict {
+		return w.encOutcome(id, "", listed, notes)
+	}
 	oo := &oopb.OperationOutcome{
-		Id:   wID(ResourceID(PrefixOperationOutcome, IdentifierValue(w.opts.Tenant, "", "export-issues", 0, rules.RuleSetID("scope:"+scope)))),
+		Id:   wID(id),
 		Meta: w.wMeta(),
 	}
 	w.addOutcomeIssues(oo, listed, notes)

@@ -76,10 +76,10 @@ func (w *Writer) Reconcile(patientID string, set *WindowSet, existing [][]byte, 
 		if i, ok := newByValue[own]; ok {
 			if status == cpb.ChargeItemStatusCode_BILLED {
 				skip[i] = true
-				if nu := set.ChargeItems[i].Proto.(*cipb.ChargeItem); !sameCharge(old, nu) {
+				if nu := set.ChargeItems[i]; !sameCharge(old, nu) {
 					plan.Findings = append(plan.Findings, rules.Finding{Code: "billed-item-differs", Ref: ref,
 						Message: fmt.Sprintf("%s is already billed; the new evaluation differs (%s units, status %s) and the billed item was not changed.",
-							code, nu.GetQuantity().GetValue().GetValue(), statusName(nu.GetStatus().GetValue()))})
+							code, nu.units, nu.status)})
 				}
 				continue
 			}
@@ -125,17 +125,6 @@ func cptCode(ci *cipb.ChargeItem) string {
 }
 
 // sameCharge says whether a billed item already says what the new one says.
-func sameCharge(billed, nu *cipb.ChargeItem) bool {
-	return billed.GetQuantity().GetValue().GetValue() == nu.GetQuantity().GetValue().GetValue() &&
-		nu.GetStatus().GetValue() == cpb.ChargeItemStatusCode_BILLABLE
-}
-
-func statusName(s cpb.ChargeItemStatusCode_Value) string {
-	switch s {
-	case cpb.ChargeItemStatusCode_PLANNED:
-		return "planned"
-	case cpb.ChargeItemStatusCode_BILLABLE:
-		return "billable"
-	}
-	return "other"
+func sameCharge(billed *cipb.ChargeItem, nu *WriteResource) bool {
+	return billed.GetQuantity().GetValue().GetValue() == nu.units && nu.status == "billable"
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/google/fhir/go/jsonformat/fhirvalidate"
@@ -32,7 +33,14 @@ type WriteResource struct {
 	// Proto is the R4 resource proto (*MeasureReport, *ChargeItem or *Task),
 	// kept for TransactionBundle. Treat it as read-only: JSON was marshalled
 	// from it (which left its references in plain "Type/id" form).
+	//
+	// Proto is nil for a resource of the fast encoder (the default); then enc
+	// re-encodes it for a conditional transaction.
 	Proto proto.Message
+
+	enc encoder
+	// units and status of a new ChargeItem, for Reconcile.
+	units, status string
 }
 
 // Reference returns "Type/id".
@@ -130,7 +138,11 @@ func (w *Writer) Build(patientID string, res *rules.Result, now time.Time) (*Wri
 	wins := evalWindows(res)
 	ws := &WriteSet{Windows: make([]*WindowSet, 0, len(wins))}
 	for i := range wins {
-		s, err := w.buildWindow(patientID, res, &wins[i], now)
+		build := w.buildWindowFast
+		if w.opts.Strict {
+			build = w.buildWindow
+		}
+		s, err := build(patientID, res, &wins[i], now)
 		if err != nil {
 			return nil, err
 		}
@@ -175,6 +187,7 @@ func (w *Writer) buildWindow(pid string, res *rules.Result, e *evalWindow, now t
 		if err != nil {
 			return nil, err
 		}
+		ci.units, ci.status = strconv.Itoa(l.Units), chargeStatus(l, e)[1:len(chargeStatus(l, e))-1]
 		s.ChargeItems = append(s.ChargeItems, ci)
 	}
 	taskID := w.identity(TypeTask, pid, taskCode(e), e)

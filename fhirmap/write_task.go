@@ -65,7 +65,7 @@ func (w *Writer) task(pid string, asOf rules.Date, e *evalWindow, id writeIdent,
 
 	t := &tpb.Task{
 		Id:           wID(id.id),
-		Meta:         w.wMeta(),
+		Meta:         w.wMetaProfile(TypeTask),
 		Extension:    []*dtpb.Extension{extCode(w.ext.ruleSet, string(e.ruleSet))},
 		Identifier:   wIdentifier(id.Identifier),
 		Status:       &tpb.Task_StatusCode{Value: cpb.TaskStatusCode_REQUESTED},
@@ -152,6 +152,11 @@ func (w *Writer) CloseTask(existing []byte, outcome TaskOutcome, now time.Time) 
 	default:
 		return nil, fmt.Errorf("fhirmap: unknown task outcome %d", outcome)
 	}
+	if !w.opts.Strict {
+		if r := w.closeTaskFast(existing, outcome, now.UTC()); r != nil {
+			return r, nil
+		}
+	}
 	cr, err := w.readOwn(existing, TypeTask)
 	if err != nil {
 		return nil, err
@@ -163,6 +168,7 @@ func (w *Writer) CloseTask(existing []byte, outcome TaskOutcome, now time.Time) 
 		return nil, ErrFinalStatus
 	}
 	version := takeVersion(t.GetMeta())
+	w.ensureProfile(t.Meta, TypeTask)
 	t.Status = &tpb.Task_StatusCode{Value: status}
 	t.LastModified = wInstant(now.UTC())
 	if outcome == TaskCancelled {

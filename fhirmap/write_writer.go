@@ -46,6 +46,11 @@ type WriteOptions struct {
 	BillingOrganization string
 	// Mode chooses how TransactionBundle addresses the resources.
 	Mode WriteMode
+	// Strict builds every resource as a google/fhir proto, validates it
+	// with fhirvalidate and marshals it with jsonformat: the reference path
+	// (--strict-write). Otherwise the fast encoder writes the same bytes
+	// directly (write_fast.go).
+	Strict bool
 }
 
 // Writer builds, validates and marshals the write-back resources. It is
@@ -62,6 +67,8 @@ type Writer struct {
 	idSysMR, idSysCI, idSysTask           string
 	reporter, enterer, performer, billing string
 	ext                                   extURLs
+	profMR, profCI, profTask              string
+	metaMR, metaCI, metaTask              []byte // JSON of the fast encoder
 }
 
 // Errors of the write side. They carry no patient data.
@@ -117,7 +124,7 @@ func NewWriter(opts WriteOptions) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fhirmap: unmarshaller: %w", err)
 	}
-	return &Writer{
+	w := &Writer{
 		opts:          opts,
 		canonical:     base,
 		marshal:       m,
@@ -134,7 +141,12 @@ func NewWriter(opts WriteOptions) (*Writer, error) {
 		performer:     opts.Performer,
 		billing:       opts.BillingOrganization,
 		ext:           newExtURLs(base),
-	}, nil
+		profMR:        Canonical(base, PathProfileMeasureReport),
+		profCI:        Canonical(base, PathProfileChargeItem),
+		profTask:      Canonical(base, PathProfileTask),
+	}
+	w.metaMR, w.metaCI, w.metaTask = w.jsonMeta(w.profMR), w.jsonMeta(w.profCI), w.jsonMeta(w.profTask)
+	return w, nil
 }
 
 // Canonical returns the canonical base the writer uses.

@@ -125,7 +125,7 @@ func (s *Sink) writeWindow(ctx context.Context, patientID string, set *fhirmap.W
 			entries = append(entries, e)
 		}
 	}
-	bundle, err := s.Writer.TransactionBundle(entries...)
+	bundle, err := s.Writer.TransactionBundleAt(s.Client.Base(), entries...)
 	if err != nil {
 		return nil, err
 	}

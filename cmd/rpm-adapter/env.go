@@ -136,6 +136,7 @@ func (c *commonFlags) mappers() (*fhirmap.Reader, *fhirmap.Writer, error) {
 	if c.fhir.conditionalUpdate {
 		wopts.Mode = fhirmap.ConditionalPut
 	}
+	c.strictWrite.apply(&wopts)
 	writer, err := fhirmap.NewWriter(wopts)
 	if err != nil {
 		return nil, nil, usagef("%v", err)

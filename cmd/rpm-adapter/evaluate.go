@@ -33,6 +33,7 @@ type commonFlags struct {
 	policy          rules.Policy
 	payer           payerFlags
 	fhir            fhirFlags
+	strictWrite     strictWriteFlags
 	flags           *flag.FlagSet
 }
 
@@ -53,6 +54,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.policy.TMRequiresDataInMonth, "tm-requires-data-in-month", c.policy.TMRequiresDataInMonth, "policy: time codes need a reading in the month (R-TM-5)")
 	c.payer.register(fs, &c.policy)
 	c.fhir.register(fs)
+	c.strictWrite.register(fs)
 	c.flags = fs
 }
 

@@ -23,6 +23,7 @@ type adapterConfig struct {
 	dir, out, month string
 	write           bool
 	forget          bool
+	strictWrite     bool
 	concurrency     int
 	now             time.Time
 }
@@ -39,6 +40,7 @@ func runAdapterSide(ctx context.Context, args []string, stdout io.Writer) error 
 	fs.BoolVar(&c.write, "write", true, "build the write-back and write it as NDJSON")
 	fs.IntVar(&c.concurrency, "concurrency", 4, "patients evaluated at once (rpm-adapter's default)")
 	fs.BoolVar(&c.forget, "forget", true, "drop each patient's facts once written (Runner.Forget)")
+	fs.BoolVar(&c.strictWrite, "strict-write", false, "write on the google/fhir reference path (rpm-adapter --strict-write)")
 	now := fs.String("now", "", "run time, RFC 3339")
 	results := fs.String("results", "", "file for the day and minute counts")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile")
@@ -104,7 +106,7 @@ func evaluateWithAdapter(ctx context.Context, c adapterConfig) (sideReport, *cou
 		Forget: c.forget}
 	var results *ndjson.Sink
 	if c.write {
-		if ev.Writer, err = fhirmap.NewWriter(fhirmap.WriteOptions{Tenant: "default"}); err != nil {
+		if ev.Writer, err = fhirmap.NewWriter(fhirmap.WriteOptions{Tenant: "default", Strict: c.strictWrite}); err != nil {
 			return rep, nil, err
 		}
 		if results, err = ndjson.NewSink(c.out); err != nil {

@@ -29,6 +29,7 @@ type benchConfig struct {
 	evalOnly    bool
 	cpuprofile  string
 	runs        int
+	strictToo   bool
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,6 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&c.evalOnly, "evaluate-only-too", true, "also time the adapter without the write-back")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "CPU profile of the adapter's evaluate+write run")
 	fs.IntVar(&c.runs, "runs", 1, "rounds of every side; each side reports its fastest")
+	fs.BoolVar(&c.strictToo, "strict-write-too", false, "also time evaluate+write on the google/fhir reference path (--strict-write), interleaved")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -116,6 +118,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		runs = append(runs, &run{label: "adapter evaluate only", args: adapterArgs(false, filepath.Join(work, "adapter-eval.tsv")),
 			res: filepath.Join(work, "adapter-eval.tsv")})
 	}
+	var strict *run
+	if c.strictToo {
+		// The reference write path (google/fhir protos, fhirvalidate,
+		// jsonformat) against the fast encoder, in the same rounds.
+		a := adapterArgs(true, filepath.Join(work, "adapter-strict.tsv"))
+		strict = &run{label: "adapter e+w strict-write", args: append(a, "--strict-write"),
+			res: filepath.Join(work, "adapter-strict.tsv")}
+		runs = append(runs, strict)
+	}
 	// Rounds interleave the sides, and each side keeps its fastest round:
 	// on a shared machine the other load only ever makes a run slower.
 	for round := range c.runs {
@@ -167,6 +178,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "\nratio adapter/duckdb (evaluate+write): %s\n", ratio(runs[0]))
 	if c.evalOnly {
 		fmt.Fprintf(stdout, "ratio adapter/duckdb (evaluate only):  %s\n", ratio(runs[2]))
+	}
+	if strict != nil {
+		fmt.Fprintf(stdout, "ratio adapter/duckdb (e+w, strict-write): %s\n", ratio(strict))
+		fmt.Fprintf(stdout, "fast encoder / strict-write (evaluate+write): %.2f wall, %.2f CPU\n",
+			runs[0].rep.Seconds/strict.rep.Seconds, runs[0].child.cpu.Seconds()/strict.child.cpu.Seconds())
 	}
 	// Ingest is the same work in both adapter runs: report the faster.
 	fast := runs[0]

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fhirmap
+
+const raceOn = false
