@@ -55,7 +55,7 @@ func (s *Server) groupOperation(c *gin.Context) {
 	}
 	rows := s.evaluateMembers(ctx, members, p.job, p.write, false,
 		s.log.With("request_id", requestID(c)), func() {})
-	body, err := groupBundle(linesOf(rows, false), s.cfg.Now())
+	body, err := groupBundle(linesOf(rows, false), s.cfg.Now(), s.cfg.FHIRBase)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -81,9 +81,9 @@ func (s *Server) startGroupJob(c *gin.Context, group string, members []string, p
 		rows := s.evaluateMembers(ctx, members, p.job, p.write, summary, log, step)
 		log.Info("job finished", "patients", len(members))
 		if summary {
-			return groupSummary(linesOf(rows, true), p.write, s.cfg.Now())
+			return groupSummary(linesOf(rows, true), p.write, s.cfg.Now(), s.cfg.FHIRBase)
 		}
-		return groupBundle(linesOf(rows, false), s.cfg.Now())
+		return groupBundle(linesOf(rows, false), s.cfg.Now(), s.cfg.FHIRBase)
 	})
 	if err != nil {
 		writeError(c, err)

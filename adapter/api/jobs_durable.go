@@ -165,9 +165,9 @@ func (w jobWork) Result(params []byte, raw [][]byte) ([]byte, error) {
 		}
 	}
 	if p.Summary {
-		return groupSummary(lines, p.Write, w.s.cfg.Now())
+		return groupSummary(lines, p.Write, w.s.cfg.Now(), w.s.cfg.FHIRBase)
 	}
-	return groupBundle(lines, w.s.cfg.Now())
+	return groupBundle(lines, w.s.cfg.Now(), w.s.cfg.FHIRBase)
 }
 
 // Ended counts the job's outcome and records its end in the audit trail,

@@ -32,7 +32,7 @@ func (s *Server) patientOperation(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	body, err := patientBundle(out, s.cfg.Now())
+	body, err := patientBundle(out, s.cfg.Now(), s.cfg.FHIRBase)
 	if err != nil {
 		writeError(c, err)
 		return
