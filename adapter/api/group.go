@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -89,10 +88,7 @@ func (s *Server) startGroupJob(c *gin.Context, group string, members []string, p
 		writeError(c, err)
 		return
 	}
-	c.Set(ctxJobRef, jobRef(id))
-	c.Header("Content-Location", s.baseURL()+"/fhir/_jobs/"+id)
-	c.Header("Preference-Applied", "respond-async")
-	writeFHIR(c, http.StatusAccepted, information(fmt.Sprintf("accepted: %d patients", len(members))))
+	s.acceptedJob(c, id, len(members))
 }
 
 // preferAsync says whether a Prefer header asks for respond-async

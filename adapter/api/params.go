@@ -56,11 +56,8 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 		return p, Errorf(EINVALID, "the query string is malformed")
 	}
 	for name, vals := range q {
-		if name == "_format" {
-			if !jsonFormat(vals) {
-				return p, Errorf(EMEDIATYPE, "only JSON is supported (_format)")
-			}
-			continue
+		if standardParams[name] {
+			continue // negotiate has handled _format and _pretty
 		}
 		if _, ok := opParams[name]; !ok {
 			return p, Errorf(EINVALID, "unknown parameter %q", name)
@@ -96,18 +93,6 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 		return p, &Error{Code: EINVALID, Message: err.Error()}
 	}
 	return p, nil
-}
-
-func jsonFormat(vals []string) bool {
-	for _, v := range vals {
-		switch v {
-		// "+" in a query string decodes to a space.
-		case "json", "application/json", "application/fhir+json", "application/fhir json":
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // postContentType refuses a POST whose Content-Type is not FHIR JSON, even

@@ -32,7 +32,7 @@ func TestParametersAreValidated(t *testing.T) {
 		"malformed query":         {req{method: "GET", target: op + "?month=%zz"}, 400, "malformed"},
 		"patient id too long":     {req{method: "GET", target: "/fhir/Patient/" + strings.Repeat("a", 65) + "/$rpm-eligibility"}, 400, "not a FHIR id"},
 		"patient id with a comma": {req{method: "GET", target: "/fhir/Patient/a,b/$rpm-eligibility"}, 400, "not a FHIR id"},
-		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 415, "JSON"},
+		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 406, "JSON"},
 		"body not JSON": {req{method: "POST", target: op, body: "month=2024-03",
 			contentType: "application/x-www-form-urlencoded"}, 415, "application/fhir+json"},
 		"body without content type": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03"}`),

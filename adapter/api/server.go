@@ -90,7 +90,7 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(withRequestID(s.log), accessLog(s.log, s.metrics), recovery(s.log), s.hosts.middleware,
-		crossOrigin(), limitBody(s.cfg.MaxBodyBytes))
+		crossOrigin(), negotiate, limitBody(s.cfg.MaxBodyBytes))
 	e.NoRoute(notFound)
 	e.NoMethod(notAllowed)
 
