@@ -35,7 +35,7 @@ func newBundle(now time.Time, base string) *bundle {
 
 // add appends an entry, once per resource.
 func (b *bundle) add(resource []byte) {
-	if full, fresh := b.urls.of(resource); fresh {
+	if full, fresh := b.urls.of(resource, len(b.Entry)); fresh {
 		b.Entry = append(b.Entry, bundleEntry{FullURL: full, Resource: resource})
 	}
 }

@@ -48,7 +48,7 @@ const (
 // CheckBind), defaults for every limit, and only loopback Host names.
 type Config struct {
 	// Tokens are the bearer tokens; each secret must be at least
-	// MinTokenLength characters. Only RoleWrite may ask for write=true.
+	// MinTokenLength characters. Only RoleWrite may call $rpm-eligibility-write.
 	// With no token at all the API is read-only for anyone who reaches it,
 	// and CheckBind keeps it on loopback.
 	Tokens []Token

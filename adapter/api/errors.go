@@ -125,7 +125,7 @@ func ErrorMessage(err error) string {
 		msg += ")"
 	}
 	if errors.Is(err, adapter.ErrWriteDisabled) {
-		msg = "write=true is refused: this service has nowhere to write"
+		msg = "writing the results back is refused: this service has nowhere to write"
 	}
 	if code == ENOTFOUND && errors.Is(err, adapter.ErrNotFound) {
 		msg = "the patient or group is not known to the FHIR source"

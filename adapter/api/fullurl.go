@@ -2,10 +2,10 @@ package api
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha1" //nolint:gosec // UUID version 5 is defined on SHA-1 (RFC 9562 §5.5); no secret here
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 )
 
 // Bundle.entry.fullUrl (R4 requires it in every entry outside a
@@ -19,7 +19,9 @@ import (
 // derived from the type and id, and the references to the Bundle's own
 // entries are rewritten to those urns, since a relative reference resolves
 // only against a RESTful fullUrl. Entries without an id (the
-// OperationOutcome, the summary's Parameters) get a random urn:uuid.
+// OperationOutcome, the summary's Parameters) get a urn:uuid derived from
+// their place and content, so that the same answer has the same bytes
+// (a job's result is compared across restarts).
 
 // entryURLs assigns the fullUrls of one Bundle.
 type entryURLs struct {
@@ -35,16 +37,16 @@ func newEntryURLs(base string) *entryURLs {
 // of returns the fullUrl of a resource and whether it is new to the Bundle:
 // a Group answer could list the same member twice, and one resource may
 // appear once (bdl-7).
-func (u *entryURLs) of(resource []byte) (string, bool) {
+func (u *entryURLs) of(resource []byte, place int) (string, bool) {
 	var head struct {
 		ResourceType string `json:"resourceType"`
 		ID           string `json:"id"`
 	}
-	_ = json.Unmarshal(resource, &head) // the adapter's own JSON; a miss gets a random urn
+	_ = json.Unmarshal(resource, &head) // the adapter's own JSON; a miss is an entry without id
 	var full string
 	switch {
 	case head.ID == "" || head.ResourceType == "":
-		full = randomURN()
+		full = nameURN(strconv.Itoa(place) + "\x00" + string(resource))
 	case u.base != "":
 		full = u.base + "/" + head.ResourceType + "/" + head.ID
 	default:
@@ -133,15 +135,6 @@ func nameURN(name string) string {
 	var u [16]byte
 	copy(u[:], h.Sum(nil))
 	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return "urn:uuid:" + formatUUID(u)
-}
-
-// randomURN is urn:uuid: and a version 4 UUID.
-func randomURN() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // never fails (crypto/rand)
-	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return "urn:uuid:" + formatUUID(u)
 }

@@ -145,6 +145,8 @@ func TestBundleEntriesHaveFullURLsOnTheFHIRBase(t *testing.T) {
 	var fb fullBundle
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &fb))
 	assert.Regexp(t, `^urn:uuid:`, fb.Entry[3].FullURL, "the OperationOutcome has no id on the server")
+	again := s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility?month=2024-03"})
+	assert.Equal(t, w.Body.String(), again.Body.String(), "the same answer, the same bytes")
 }
 
 func TestBundleEntriesWithoutAFHIRBaseResolveByURN(t *testing.T) {

@@ -224,7 +224,7 @@ func TestCancellingAWriteJobNeedsTheWriteRole(t *testing.T) {
 	fake.gate = make(chan struct{})
 	cfg := Config{Tokens: []Token{{"ehr", RoleWrite, fullToken}, {"ehr", RoleRead, readToken}}}
 	s := newTestServer(t, cfg, fake)
-	w := s.do(t, req{method: http.MethodPost, target: groupOp + "&write=true", token: fullToken, header: respondAsync})
+	w := s.do(t, req{method: http.MethodPost, target: groupWriteOp, token: fullToken, header: respondAsync})
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
 	path := strings.TrimPrefix(w.Header().Get("Content-Location"), "http://"+testListen)
 
