@@ -40,6 +40,13 @@ func (b *bundle) add(resource []byte) {
 	}
 }
 
+// addTyped is add for a resource whose type and id are known (no parse).
+func (b *bundle) addTyped(resource []byte, typ, id string) {
+	if full, fresh := b.urls.ofTyped(resource, len(b.Entry), typ, id); fresh {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: full, Resource: resource})
+	}
+}
+
 // addOutcome adds an OperationOutcome of the issues, when there are any.
 func (b *bundle) addOutcome(issues []json.RawMessage) error {
 	if len(issues) == 0 {
@@ -73,7 +80,11 @@ func (b *bundle) marshal() ([]byte, error) {
 func patientBundle(out *adapter.Outcome, now time.Time, base string) ([]byte, error) {
 	b := newBundle(now, base)
 	for _, r := range out.Resources {
-		b.add(r.JSON)
+		if r.Type != "" && r.ID != "" {
+			b.addTyped(r.JSON, r.Type, r.ID)
+		} else {
+			b.add(r.JSON)
+		}
 	}
 	issues, err := outcomeIssues(out, "")
 	if err != nil {

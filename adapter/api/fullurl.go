@@ -43,6 +43,12 @@ func (u *entryURLs) of(resource []byte, place int) (string, bool) {
 		ID           string `json:"id"`
 	}
 	_ = json.Unmarshal(resource, &head) // the adapter's own JSON; a miss is an entry without id
+	return u.ofTyped(resource, place, head.ResourceType, head.ID)
+}
+
+// ofTyped is of for a resource whose type and id are known.
+func (u *entryURLs) ofTyped(resource []byte, place int, typ, id string) (string, bool) {
+	head := struct{ ResourceType, ID string }{typ, id}
 	var full string
 	switch {
 	case head.ID == "" || head.ResourceType == "":
