@@ -39,22 +39,22 @@ type codeInfo struct {
 }
 
 var codeTable = map[string]codeInfo{
-	EINVALID:       {http.StatusBadRequest, "invalid", "the request is invalid", ""},
-	EUNAUTHORIZED:  {http.StatusUnauthorized, "login", "a valid bearer token is required", ""},
-	EFORBIDDEN:     {http.StatusForbidden, "forbidden", "the token does not allow this request", ""},
-	ENOTFOUND:      {http.StatusNotFound, "not-found", "not found", ""},
-	ENOTALLOWED:    {http.StatusMethodNotAllowed, "not-supported", "method not allowed", ""},
-	ETOOLARGE:      {http.StatusRequestEntityTooLarge, "too-long", "the request body is too large", ""},
-	EMEDIATYPE:     {http.StatusUnsupportedMediaType, "not-supported", "the body must be application/fhir+json", ""},
-	ENOTACCEPTABLE: {http.StatusNotAcceptable, "not-supported", "only application/fhir+json can be produced", ""},
-	EBUSINESS:      {http.StatusUnprocessableEntity, "business-rule", "the request was refused", ""},
-	EMISDIRECTED:   {http.StatusMisdirectedRequest, "security", "this server does not answer for that Host name", ""},
-	ETOOMANY:       {http.StatusTooManyRequests, "throttled", "too many jobs are running; retry later", "30"},
-	EINTERNAL:      {http.StatusInternalServerError, "exception", "internal error", ""},
-	EUPSTREAM:      {http.StatusBadGateway, "exception", "the FHIR server failed", ""},
-	EUNAVAILABLE:   {http.StatusServiceUnavailable, "transient", "the FHIR server is unavailable", "30"},
-	EBUSY:          {http.StatusServiceUnavailable, "throttled", "too many evaluations are in flight; retry later", "2"},
-	ETIMEOUT:       {http.StatusGatewayTimeout, "timeout", "the FHIR server did not answer in time", ""},
+	EINVALID:      {http.StatusBadRequest, "invalid", "the request is invalid", ""},
+	EUNAUTHORIZED: {http.StatusUnauthorized, "login", "a valid bearer token is required", ""},
+	EFORBIDDEN:    {http.StatusForbidden, "forbidden", "the token does not allow this request", ""},
+	ENOTFOUND:     {http.StatusNotFound, "not-found", "not found", ""},
+	ENOTALLOWED:   {http.StatusMethodNotAllowed, "not-supported", "method not allowed", ""},
+	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "too-long", "the request body is too large", ""},
+	EMEDIATYPE:    {http.StatusUnsupportedMediaType, "not-supported", "the body must be application/fhir+json", ""},
+	ENOTACCEPT:    {http.StatusNotAcceptable, "not-supported", "only application/fhir+json can be produced", ""},
+	EBUSINESS:     {http.StatusUnprocessableEntity, "business-rule", "the request was refused", ""},
+	EMISDIRECTED:  {http.StatusMisdirectedRequest, "security", "this server does not answer for that Host name", ""},
+	ETOOMANY:      {http.StatusTooManyRequests, "throttled", "too many jobs are running; retry later", "30"},
+	EINTERNAL:     {http.StatusInternalServerError, "exception", "internal error", ""},
+	EUPSTREAM:     {http.StatusBadGateway, "exception", "the FHIR server failed", ""},
+	EUNAVAILABLE:  {http.StatusServiceUnavailable, "transient", "the FHIR server is unavailable", "30"},
+	EBUSY:         {http.StatusServiceUnavailable, "throttled", "too many evaluations are in flight; retry later", "2"},
+	ETIMEOUT:      {http.StatusGatewayTimeout, "timeout", "the FHIR server did not answer in time", ""},
 }
 
 // Error is a failure the API knows how to describe. Message is safe to show

@@ -20,8 +20,8 @@ import (
 // SUBSETTED tag is owed). /healthz, /readyz and /metrics are not FHIR
 // endpoints and keep answering probes and scrapers whatever they accept.
 
-// ENOTACCEPTABLE is the code of a format the service cannot produce.
-const ENOTACCEPTABLE = "not_acceptable" // 406
+// ENOTACCEPT is the code of a format the service cannot produce.
+const ENOTACCEPT = "not_acceptable" // 406
 
 // ctxPretty marks a request that asked for _pretty=true.
 const ctxPretty = "rpm.pretty"
@@ -44,11 +44,11 @@ func negotiate(c *gin.Context) {
 	}
 	if f, ok := q["_format"]; ok {
 		if !jsonFormat(f) {
-			writeError(c, Errorf(ENOTACCEPTABLE, "_format: only FHIR JSON can be produced (json, application/fhir+json)"))
+			writeError(c, Errorf(ENOTACCEPT, "_format: only FHIR JSON can be produced (json, application/fhir+json)"))
 			return
 		}
 	} else if !acceptsJSON(c.Request.Header.Values("Accept")) {
-		writeError(c, Errorf(ENOTACCEPTABLE, "Accept: only application/fhir+json can be produced"))
+		writeError(c, Errorf(ENOTACCEPT, "Accept: only application/fhir+json can be produced"))
 		return
 	}
 	c.Next()
