@@ -60,7 +60,7 @@ func jsonFormat(vals []string) bool {
 		return false
 	}
 	for _, v := range vals {
-		switch strings.TrimSpace(v) {
+		switch strings.ToLower(strings.TrimSpace(v)) {
 		// "+" in a query string decodes to a space.
 		case "json", "application/json", "application/fhir+json", "application/fhir json",
 			"application/json+fhir", "application/json fhir":

@@ -70,7 +70,8 @@ func TestFormatsOtherThanJSONAreNotAcceptableOnEveryRoute(t *testing.T) {
 				assert.Contains(t, []int{http.StatusOK, http.StatusAccepted}, w.Code, "Accept %q: %s", accept, w.Body.String())
 				assert.Equal(t, fhirJSON, w.Header().Get("Content-Type"))
 			}
-			for _, f := range []string{"json", "application/json", "application/fhir+json", "application/fhir%2Bjson", "application/fhir+json"} {
+			for _, f := range []string{"json", "JSON", "application/json", "application/fhir+json", "application/fhir%2Bjson",
+				"application/fhir%2Bjson%3B%20fhirVersion%3D4.0"} {
 				r := r
 				r.target = withQuery(r.target, "_format="+f)
 				r.header = map[string]string{"Accept": "application/fhir+xml"} // _format wins
