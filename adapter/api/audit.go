@@ -32,12 +32,12 @@ func (s *Server) audit(c *gin.Context) {
 	}
 	id := c.Param("id")
 	switch c.FullPath() {
-	case routePatientOp:
+	case routePatientOp, routePatientWrite:
 		e.Operation = adapter.AuditPatientEligibility
 		if validID(id) { // a refused id is client input, not a patient
 			e.PatientID = id
 		}
-	case routeGroupOp:
+	case routeGroupOp, routeGroupWrite:
 		e.Operation = adapter.AuditGroupEligibility
 		if validID(id) {
 			e.GroupID = id

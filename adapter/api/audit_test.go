@@ -49,10 +49,10 @@ func TestAuditTrailRecordsWhoReadOrWroteWhichPatient(t *testing.T) {
 	s := newTestServer(t, cfg, fake)
 
 	do := func(r req) { s.do(t, r) }
-	do(req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?month=2024-03&write=true", token: fullToken,
+	do(req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write?month=2024-03", token: fullToken,
 		header: map[string]string{HeaderRequestID: "req-1"}})
 	do(req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility?month=2024-03", token: readToken})
-	do(req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true", token: readToken})
+	do(req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write", token: readToken})
 	do(req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility"})
 	do(req{method: http.MethodGet, target: "/fhir/Patient/../$rpm-eligibility", token: readToken})
 	do(req{method: http.MethodPost, target: groupOp, token: readToken})

@@ -44,7 +44,7 @@ func TestBearerAuth(t *testing.T) {
 
 func TestReadOnlyTokenMayNotWrite(t *testing.T) {
 	s := newTestServer(t, withTokens(), nil)
-	const op = "/fhir/Patient/p1/$rpm-eligibility?month=2024-03&write=true"
+	const op = "/fhir/Patient/p1/$rpm-eligibility-write?month=2024-03"
 	w := s.do(t, req{method: http.MethodPost, target: op, token: readToken})
 	assert.Equal(t, http.StatusForbidden, w.Code)
 	assert.Equal(t, "forbidden", outcomeOf(t, w).Issue[0].Code)
@@ -77,11 +77,11 @@ func TestTokenlessModeIsReadOnly(t *testing.T) {
 	s := newTestServer(t, Config{}, fake)
 	bundleOf(t, s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility"}))
 	for _, r := range []req{
-		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true"},
-		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility",
-			body: `{"resourceType":"Parameters","parameter":[{"name":"write","valueBoolean":true}]}`},
-		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility?write=true"},
-		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility?write=true", header: respondAsync},
+		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write"},
+		{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write",
+			body: `{"resourceType":"Parameters","parameter":[{"name":"month","valueString":"2024-03"}]}`},
+		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility-write"},
+		{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility-write", header: respondAsync},
 	} {
 		w := s.do(t, r)
 		assert.Equal(t, http.StatusForbidden, w.Code, r.target)
@@ -98,7 +98,7 @@ func TestWritingNeedsTheWriteRole(t *testing.T) {
 	fake := newFake()
 	fake.groups["g1"] = []string{"p1"}
 	s := newTestServer(t, withTokens(), fake)
-	for _, target := range []string{"/fhir/Patient/p1/$rpm-eligibility?write=true", "/fhir/Group/g1/$rpm-eligibility?write=true"} {
+	for _, target := range []string{"/fhir/Patient/p1/$rpm-eligibility-write", "/fhir/Group/g1/$rpm-eligibility-write"} {
 		assert.Equal(t, http.StatusForbidden, s.do(t, req{method: http.MethodPost, target: target, token: readToken}).Code, target)
 		bundleOf(t, s.do(t, req{method: http.MethodPost, target: target, token: fullToken}))
 		assert.True(t, s.fake.lastCall(t).write)

@@ -80,7 +80,7 @@ func TestCrossSiteUnsafeRequestIsRefused(t *testing.T) {
 	for name, cfg := range map[string]Config{"no tokens": {}, "tokens": withTokens()} {
 		t.Run(name, func(t *testing.T) {
 			s := newTestServer(t, cfg, fake)
-			const op = "/fhir/Patient/p1/$rpm-eligibility?month=2026-10&write=true"
+			const op = "/fhir/Patient/p1/$rpm-eligibility-write?month=2026-10"
 			for hname, h := range map[string]map[string]string{
 				"the review's request":      {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
 				"cross-site alone":          {"Sec-Fetch-Site": "cross-site"},
@@ -137,7 +137,7 @@ func TestPostNeedsAFHIRJSONContentTypeEvenWhenEmpty(t *testing.T) {
 		"application/fhir+json":             http.StatusOK,
 		"application/json; charset=utf-8":   http.StatusOK,
 	} {
-		for _, target := range []string{op, "/fhir/Patient/p1/$rpm-eligibility?month=2024-03&write=true"} {
+		for _, target := range []string{op, "/fhir/Patient/p1/$rpm-eligibility-write?month=2024-03"} {
 			w := s.do(t, req{method: http.MethodPost, target: target, contentType: ct, token: fullToken})
 			require.Equal(t, want, w.Code, "%s: %s", ct, w.Body.String())
 			if want != http.StatusOK {

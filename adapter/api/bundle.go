@@ -9,23 +9,43 @@ import (
 )
 
 // bundle is a Bundle of type collection: results, not a transaction. The
-// resources are the adapter's validated JSON, copied as they are.
+// resources are the adapter's validated JSON, copied as they are but for
+// the references between entries of a Bundle without a FHIR base (see
+// fullurl.go).
 type bundle struct {
 	ResourceType string        `json:"resourceType"`
 	Type         string        `json:"type"`
 	Timestamp    string        `json:"timestamp"`
 	Entry        []bundleEntry `json:"entry,omitempty"`
+
+	urls *entryURLs
 }
 
 type bundleEntry struct {
+	FullURL  string          `json:"fullUrl"`
 	Resource json.RawMessage `json:"resource"`
 }
 
-func newBundle(now time.Time) *bundle {
-	return &bundle{ResourceType: "Bundle", Type: "collection", Timestamp: now.UTC().Format(time.RFC3339)}
+// newBundle starts a Bundle whose entries' fullUrls are on base, the FHIR
+// server's base URL, or urn:uuid when base is "".
+func newBundle(now time.Time, base string) *bundle {
+	return &bundle{ResourceType: "Bundle", Type: "collection", Timestamp: now.UTC().Format(time.RFC3339),
+		urls: newEntryURLs(base)}
 }
 
-func (b *bundle) add(resource []byte) { b.Entry = append(b.Entry, bundleEntry{resource}) }
+// add appends an entry, once per resource.
+func (b *bundle) add(resource []byte) {
+	if full, fresh := b.urls.of(resource, len(b.Entry)); fresh {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: full, Resource: resource})
+	}
+}
+
+// addTyped is add for a resource whose type and id are known (no parse).
+func (b *bundle) addTyped(resource []byte, typ, id string) {
+	if full, fresh := b.urls.ofTyped(resource, len(b.Entry), typ, id); fresh {
+		b.Entry = append(b.Entry, bundleEntry{FullURL: full, Resource: resource})
+	}
+}
 
 // addOutcome adds an OperationOutcome of the issues, when there are any.
 func (b *bundle) addOutcome(issues []json.RawMessage) error {
@@ -44,6 +64,9 @@ func (b *bundle) addOutcome(issues []json.RawMessage) error {
 }
 
 func (b *bundle) marshal() ([]byte, error) {
+	for i := range b.Entry {
+		b.Entry[i].Resource = b.urls.rewrite(b.Entry[i].Resource)
+	}
 	out, err := json.Marshal(b)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
@@ -54,10 +77,14 @@ func (b *bundle) marshal() ([]byte, error) {
 // patientBundle is the answer of Patient/$rpm-eligibility: the resources,
 // then one OperationOutcome with the input issues, the write warnings and
 // why the patient was not evaluated, if it was not.
-func patientBundle(out *adapter.Outcome, now time.Time) ([]byte, error) {
-	b := newBundle(now)
+func patientBundle(out *adapter.Outcome, now time.Time, base string) ([]byte, error) {
+	b := newBundle(now, base)
 	for _, r := range out.Resources {
-		b.add(r.JSON)
+		if r.Type != "" && r.ID != "" {
+			b.addTyped(r.JSON, r.Type, r.ID)
+		} else {
+			b.add(r.JSON)
+		}
 	}
 	issues, err := outcomeIssues(out, "")
 	if err != nil {

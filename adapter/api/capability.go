@@ -12,32 +12,35 @@ import (
 	cpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/codes_go_proto"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	cspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/capability_statement_go_proto"
-	vspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/valuesets_go_proto"
 )
 
 // definitionDate is when the API's definitions last changed: the date of
 // the CapabilityStatement and the OperationDefinitions. Change it with them.
 var definitionDate = time.Date(2026, time.November, 27, 0, 0, 0, 0, time.UTC)
 
-// operation is one $rpm-eligibility operation the API defines.
+// operation is one operation the API defines on a resource type.
 type operation struct {
 	resource cpb.ResourceTypeCode_Value
 	typeName string // "Patient", "Group"
+	code     string // operationName, writeOperationName
+	write    bool   // it writes the results back (affectsState)
 }
 
 var operations = []operation{
-	{cpb.ResourceTypeCode_PATIENT, "Patient"},
-	{cpb.ResourceTypeCode_GROUP, "Group"},
+	{cpb.ResourceTypeCode_PATIENT, "Patient", operationName, false},
+	{cpb.ResourceTypeCode_PATIENT, "Patient", writeOperationName, true},
+	{cpb.ResourceTypeCode_GROUP, "Group", operationName, false},
+	{cpb.ResourceTypeCode_GROUP, "Group", writeOperationName, true},
 }
 
 const operationName = "rpm-eligibility"
 
-// opDefID is the id of an operation's OperationDefinition.
-func opDefID(typeName string) string { return typeName + "-" + operationName }
+// id is the id of the operation's OperationDefinition.
+func (op operation) id() string { return op.typeName + "-" + op.code }
 
 // opDefURL is its canonical URL.
-func opDefURL(cfg Config, typeName string) string {
-	return cfg.Canonical + "/OperationDefinition/" + opDefID(typeName)
+func opDefURL(cfg Config, op operation) string {
+	return cfg.Canonical + "/OperationDefinition/" + op.id()
 }
 
 // capabilityStatement is the JSON of GET /fhir/metadata: an R4 instance
@@ -48,22 +51,21 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 		version = "dev"
 	}
 	var resources []*cspb.CapabilityStatement_Rest_Resource
+	byType := map[cpb.ResourceTypeCode_Value]*cspb.CapabilityStatement_Rest_Resource{}
 	for _, op := range operations {
-		resources = append(resources, &cspb.CapabilityStatement_Rest_Resource{
-			Type: &cspb.CapabilityStatement_Rest_Resource_TypeCode{Value: op.resource},
-			Operation: []*cspb.CapabilityStatement_Rest_Resource_Operation{{
-				Name:       fstr(operationName),
-				Definition: &dtpb.Canonical{Value: opDefURL(cfg, op.typeName)},
-			}},
+		r := byType[op.resource]
+		if r == nil {
+			r = &cspb.CapabilityStatement_Rest_Resource{
+				Type: &cspb.CapabilityStatement_Rest_Resource_TypeCode{Value: op.resource}}
+			byType[op.resource] = r
+			resources = append(resources, r)
+		}
+		r.Operation = append(r.Operation, &cspb.CapabilityStatement_Rest_Resource_Operation{
+			Name:       fstr(op.code),
+			Definition: &dtpb.Canonical{Value: opDefURL(cfg, op)},
 		})
 	}
-	resources = append(resources, &cspb.CapabilityStatement_Rest_Resource{
-		Type: &cspb.CapabilityStatement_Rest_Resource_TypeCode{Value: cpb.ResourceTypeCode_OPERATION_DEFINITION},
-		Interaction: []*cspb.CapabilityStatement_Rest_Resource_ResourceInteraction{{
-			Code: &cspb.CapabilityStatement_Rest_Resource_ResourceInteraction_CodeType{
-				Value: vspb.TypeRestfulInteractionValueSet_READ},
-		}},
-	})
+	resources = append(resources, opDefResource())
 	cs := &cspb.CapabilityStatement{
 		Url:         &dtpb.Uri{Value: cfg.Canonical + "/CapabilityStatement/rpm-adapter"},
 		Version:     fstr(version),
@@ -83,6 +85,7 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 			Mode:          &cspb.CapabilityStatement_Rest_ModeCode{Value: cpb.RestfulCapabilityModeCode_SERVER},
 			Documentation: &dtpb.Markdown{Value: "The operations need a bearer token when tokens are configured; metadata and OperationDefinitions do not."},
 			Resource:      resources,
+			Security:      restSecurity(cfg),
 		}},
 	}
 	if cfg.PublicURL != "" {

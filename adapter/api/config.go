@@ -48,7 +48,7 @@ const (
 // CheckBind), defaults for every limit, and only loopback Host names.
 type Config struct {
 	// Tokens are the bearer tokens; each secret must be at least
-	// MinTokenLength characters. Only RoleWrite may ask for write=true.
+	// MinTokenLength characters. Only RoleWrite may call $rpm-eligibility-write.
 	// With no token at all the API is read-only for anyone who reaches it,
 	// and CheckBind keeps it on loopback.
 	Tokens []Token
@@ -79,6 +79,10 @@ type Config struct {
 	Canonical string
 	// Version is the software version shown in the CapabilityStatement.
 	Version string
+	// FHIRBase is the base URL of the FHIR server the results belong to
+	// (serve --fhir-base), the base of the answers' Bundle.entry.fullUrl;
+	// "" (an NDJSON source) gives urn:uuid fullUrls.
+	FHIRBase string
 
 	Logger  *slog.Logger // nil discards
 	Metrics *Metrics     // nil: New makes one, reachable with Server.Metrics
@@ -190,6 +194,14 @@ func (cfg Config) withDefaults() (Config, error) {
 			errs = append(errs, errors.New("api: PublicURL must be an absolute http(s) URL without query"))
 		}
 		cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	}
+	if cfg.FHIRBase != "" {
+		u, err := url.Parse(cfg.FHIRBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, errors.New("api: FHIRBase must be an absolute http(s) URL without query or user"))
+		}
+		cfg.FHIRBase = strings.TrimRight(cfg.FHIRBase, "/")
 	}
 	if cfg.ListenAddr != "" {
 		if _, _, err := net.SplitHostPort(cfg.ListenAddr); err != nil {

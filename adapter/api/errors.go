@@ -46,6 +46,7 @@ var codeTable = map[string]codeInfo{
 	ENOTALLOWED:   {http.StatusMethodNotAllowed, "not-supported", "method not allowed", ""},
 	ETOOLARGE:     {http.StatusRequestEntityTooLarge, "too-long", "the request body is too large", ""},
 	EMEDIATYPE:    {http.StatusUnsupportedMediaType, "not-supported", "the body must be application/fhir+json", ""},
+	ENOTACCEPT:    {http.StatusNotAcceptable, "not-supported", "only application/fhir+json can be produced", ""},
 	EBUSINESS:     {http.StatusUnprocessableEntity, "business-rule", "the request was refused", ""},
 	EMISDIRECTED:  {http.StatusMisdirectedRequest, "security", "this server does not answer for that Host name", ""},
 	ETOOMANY:      {http.StatusTooManyRequests, "throttled", "too many jobs are running; retry later", "30"},
@@ -124,7 +125,7 @@ func ErrorMessage(err error) string {
 		msg += ")"
 	}
 	if errors.Is(err, adapter.ErrWriteDisabled) {
-		msg = "write=true is refused: this service has nowhere to write"
+		msg = "writing the results back is refused: this service has nowhere to write"
 	}
 	if code == ENOTFOUND && errors.Is(err, adapter.ErrNotFound) {
 		msg = "the patient or group is not known to the FHIR source"

@@ -61,6 +61,7 @@ func TestWriteErrorMapsEveryCode(t *testing.T) {
 		EMEDIATYPE: {415, "not-supported"}, EBUSINESS: {422, "business-rule"}, ETOOMANY: {429, "throttled"},
 		EINTERNAL: {500, "exception"}, EUPSTREAM: {502, "exception"}, EUNAVAILABLE: {503, "transient"},
 		ETIMEOUT: {504, "timeout"}, EMISDIRECTED: {421, "security"}, EBUSY: {503, "throttled"},
+		ENOTACCEPT:     {406, "not-supported"},
 		"no-such-code": {500, "exception"},
 	}
 	require.Len(t, codeTable, len(want)-1)

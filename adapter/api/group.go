@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -55,7 +54,7 @@ func (s *Server) groupOperation(c *gin.Context) {
 	}
 	rows := s.evaluateMembers(ctx, members, p.job, p.write, false,
 		s.log.With("request_id", requestID(c)), func() {})
-	body, err := groupBundle(linesOf(rows, false), s.cfg.Now())
+	body, err := groupBundle(linesOf(rows, false), s.cfg.Now(), s.cfg.FHIRBase)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -81,18 +80,15 @@ func (s *Server) startGroupJob(c *gin.Context, group string, members []string, p
 		rows := s.evaluateMembers(ctx, members, p.job, p.write, summary, log, step)
 		log.Info("job finished", "patients", len(members))
 		if summary {
-			return groupSummary(linesOf(rows, true), p.write, s.cfg.Now())
+			return groupSummary(linesOf(rows, true), p.write, s.cfg.Now(), s.cfg.FHIRBase)
 		}
-		return groupBundle(linesOf(rows, false), s.cfg.Now())
+		return groupBundle(linesOf(rows, false), s.cfg.Now(), s.cfg.FHIRBase)
 	})
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.Set(ctxJobRef, jobRef(id))
-	c.Header("Content-Location", s.baseURL()+"/fhir/_jobs/"+id)
-	c.Header("Preference-Applied", "respond-async")
-	writeFHIR(c, http.StatusAccepted, information(fmt.Sprintf("accepted: %d patients", len(members))))
+	s.acceptedJob(c, id, len(members))
 }
 
 // preferAsync says whether a Prefer header asks for respond-async

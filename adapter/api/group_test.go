@@ -13,7 +13,10 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
-const groupOp = "/fhir/Group/g1/$rpm-eligibility?month=2024-03"
+const (
+	groupOp      = "/fhir/Group/g1/$rpm-eligibility?month=2024-03"
+	groupWriteOp = "/fhir/Group/g1/$rpm-eligibility-write?month=2024-03"
+)
 
 func TestSmallGroupIsAnsweredAtOnce(t *testing.T) {
 	fake := newFake()
@@ -71,9 +74,9 @@ func TestGroupPassesTheJobToEveryMember(t *testing.T) {
 	fake := newFake()
 	fake.groups["g1"] = []string{"p1", "p2"}
 	s := newTestServer(t, writeOnly(), fake)
-	bundleOf(t, s.do(t, req{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility", token: fullToken,
+	bundleOf(t, s.do(t, req{method: http.MethodPost, target: "/fhir/Group/g1/$rpm-eligibility-write", token: fullToken,
 		contentType: "application/fhir+json",
-		body:        `{"resourceType":"Parameters","parameter":[{"name":"date","valueDate":"2024-03-05"},{"name":"write","valueBoolean":true}]}`}))
+		body:        `{"resourceType":"Parameters","parameter":[{"name":"date","valueDate":"2024-03-05"}]}`}))
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
 	require.Len(t, fake.calls, 2)

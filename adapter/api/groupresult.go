@@ -60,8 +60,8 @@ func linesOf(rows []memberResult, summary bool) []memberLine {
 
 // groupBundle is a Group's full answer: every member's resources in member
 // order, then one OperationOutcome with every member's issues and failures.
-func groupBundle(lines []memberLine, now time.Time) ([]byte, error) {
-	b := newBundle(now)
+func groupBundle(lines []memberLine, now time.Time, base string) ([]byte, error) {
+	b := newBundle(now, base)
 	var issues []json.RawMessage
 	for _, l := range lines {
 		if l.Broken {
@@ -93,7 +93,7 @@ func intParam(name string, v int) parameter { return parameter{Name: name, Value
 // written, resources by type) and an OperationOutcome naming each patient
 // that failed or was not evaluated. With write=true the resources are on the
 // FHIR server or in the output folder; the summary does not repeat them.
-func groupSummary(lines []memberLine, write bool, now time.Time) ([]byte, error) {
+func groupSummary(lines []memberLine, write bool, now time.Time, base string) ([]byte, error) {
 	var evaluated, notEvaluated, failed, issueCount int
 	byType := map[string]int{}
 	var issues []json.RawMessage
@@ -141,7 +141,7 @@ func groupSummary(lines []memberLine, write bool, now time.Time) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	b := newBundle(now)
+	b := newBundle(now, base)
 	b.add(summary)
 	if err := b.addOutcome(issues); err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -60,10 +59,7 @@ func (s *Server) startDurableJob(c *gin.Context, group string, members []string,
 		return
 	}
 	s.log.Info("job queued", "job", jobRef(id), "patients", len(members))
-	c.Set(ctxJobRef, jobRef(id))
-	c.Header("Content-Location", s.baseURL()+"/fhir/_jobs/"+id)
-	c.Header("Preference-Applied", "respond-async")
-	writeFHIR(c, http.StatusAccepted, information(fmt.Sprintf("accepted: %d patients", len(members))))
+	s.acceptedJob(c, id, len(members))
 }
 
 // durableView reads a stored job for who: false when it does not exist
@@ -165,9 +161,9 @@ func (w jobWork) Result(params []byte, raw [][]byte) ([]byte, error) {
 		}
 	}
 	if p.Summary {
-		return groupSummary(lines, p.Write, w.s.cfg.Now())
+		return groupSummary(lines, p.Write, w.s.cfg.Now(), w.s.cfg.FHIRBase)
 	}
-	return groupBundle(lines, w.s.cfg.Now())
+	return groupBundle(lines, w.s.cfg.Now(), w.s.cfg.FHIRBase)
 }
 
 // Ended counts the job's outcome and records its end in the audit trail,

@@ -26,6 +26,10 @@ func startJob(t *testing.T, s *testServer, group string) string {
 	assert.Equal(t, "respond-async", w.Header().Get("Preference-Applied"))
 	loc := w.Header().Get("Content-Location")
 	require.Regexp(t, `^http://127\.0\.0\.1:8080/fhir/_jobs/[0-9a-f]{32}$`, loc)
+	oo := outcomeOf(t, w)
+	require.Len(t, oo.Issue, 2)
+	assert.Equal(t, "information", oo.Issue[1].Severity)
+	assert.Equal(t, loc, oo.Issue[1].Diagnostics, "the status URL is in the body too, for clients blind to headers")
 	return strings.TrimPrefix(loc, "http://"+testListen)
 }
 
@@ -220,7 +224,7 @@ func TestCancellingAWriteJobNeedsTheWriteRole(t *testing.T) {
 	fake.gate = make(chan struct{})
 	cfg := Config{Tokens: []Token{{"ehr", RoleWrite, fullToken}, {"ehr", RoleRead, readToken}}}
 	s := newTestServer(t, cfg, fake)
-	w := s.do(t, req{method: http.MethodPost, target: groupOp + "&write=true", token: fullToken, header: respondAsync})
+	w := s.do(t, req{method: http.MethodPost, target: groupWriteOp, token: fullToken, header: respondAsync})
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
 	path := strings.TrimPrefix(w.Header().Get("Content-Location"), "http://"+testListen)
 

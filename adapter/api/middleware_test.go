@@ -92,8 +92,8 @@ func TestUnknownRoutesAndMethodsAreOutcomes(t *testing.T) {
 	assert.Equal(t, "not-supported", outcomeOf(t, w).Issue[0].Code)
 	assert.Contains(t, w.Header().Get("Allow"), "POST")
 
-	w = s.do(t, req{method: http.MethodGet, target: "/fhir/Group/g1/$rpm-eligibility"})
-	assert.Equal(t, http.StatusMethodNotAllowed, w.Code)
+	w = s.do(t, req{method: http.MethodGet, target: "/fhir/Group/g1/$rpm-eligibility-write"})
+	assert.Equal(t, http.StatusMethodNotAllowed, w.Code, "writing changes state: POST only")
 	assert.Equal(t, "POST", w.Header().Get("Allow"))
 }
 

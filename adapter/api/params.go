@@ -36,13 +36,14 @@ type evalParams struct {
 }
 
 // opParams are the parameters of $rpm-eligibility and the value[x] types a
-// Parameters body may give each. "month" may be valueDate: YYYY-MM is a FHIR
-// date of month precision.
+// Parameters body may give each, as the OperationDefinitions declare them
+// (opdef.go): "month" is a string, and may be a valueDate too, since YYYY-MM
+// is a FHIR date of month precision.
 var opParams = map[string][]string{
-	"month":      {"valueDate", "valueString"},
-	"date":       {"valueDate", "valueString"},
-	"enrollment": {"valueDate", "valueString"},
-	"write":      {"valueBoolean"},
+	"month":      {"valueString", "valueDate"},
+	"date":       {"valueDate"},
+	"enrollment": {"valueDate"},
+	"write":      {"valueBoolean"}, // read only to point to $rpm-eligibility-write
 }
 
 // readParams reads the parameters from the query string and, for POST, a
@@ -56,11 +57,8 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 		return p, Errorf(EINVALID, "the query string is malformed")
 	}
 	for name, vals := range q {
-		if name == "_format" {
-			if !jsonFormat(vals) {
-				return p, Errorf(EMEDIATYPE, "only JSON is supported (_format)")
-			}
-			continue
+		if standardParams[name] {
+			continue // negotiate has handled _format and _pretty
 		}
 		if _, ok := opParams[name]; !ok {
 			return p, Errorf(EINVALID, "unknown parameter %q", name)
@@ -81,13 +79,17 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 			return p, err
 		}
 	}
-	switch raw["write"] {
-	case "", "false":
-	case "true":
-		p.write = true
-	default:
-		return p, Errorf(EINVALID, "write must be true or false")
+	// The write parameter is gone (issue 16): $rpm-eligibility never
+	// writes, so that it may be served by GET and declare affectsState
+	// false, and $rpm-eligibility-write always does.
+	if _, ok := raw["write"]; ok {
+		if c.GetBool(ctxWriteOp) {
+			return p, Errorf(EINVALID, "$rpm-eligibility-write always writes the results back: leave out the write parameter")
+		}
+		return p, Errorf(EINVALID, "$rpm-eligibility has no write parameter and never writes: "+
+			"POST $rpm-eligibility-write to write the results back")
 	}
+	p.write = c.GetBool(ctxWriteOp)
 	if raw["month"] == "" && raw["date"] == "" {
 		raw["date"] = today.String()
 	}
@@ -96,18 +98,6 @@ func readParams(c *gin.Context, today rules.Date) (evalParams, error) {
 		return p, &Error{Code: EINVALID, Message: err.Error()}
 	}
 	return p, nil
-}
-
-func jsonFormat(vals []string) bool {
-	for _, v := range vals {
-		switch v {
-		// "+" in a query string decodes to a space.
-		case "json", "application/json", "application/fhir+json", "application/fhir json":
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // postContentType refuses a POST whose Content-Type is not FHIR JSON, even

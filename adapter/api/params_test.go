@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	vspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/valuesets_go_proto"
 )
 
 func TestParametersAreValidated(t *testing.T) {
@@ -25,14 +27,16 @@ func TestParametersAreValidated(t *testing.T) {
 		"date not a date":         {req{method: "GET", target: op + "?date=2024-02-30"}, 400, "not YYYY-MM-DD"},
 		"date before 2021":        {req{method: "GET", target: op + "?date=2020-12-31"}, 400, "before 2021"},
 		"enrollment not a date":   {req{method: "GET", target: op + "?month=2024-03&enrollment=soon"}, 400, "enrollment"},
-		"write not a boolean":     {req{method: "POST", target: op + "?month=2024-03&write=yes"}, 400, "true or false"},
-		"write on GET":            {req{method: "GET", target: op + "?month=2024-03&write=true"}, 400, "use POST"},
+		"write on the read op":    {req{method: "GET", target: op + "?month=2024-03&write=true"}, 400, "POST $rpm-eligibility-write"},
+		"write=false on it":       {req{method: "POST", target: op + "?month=2024-03&write=false"}, 400, "no write parameter"},
+		"write on the write op":   {req{method: "POST", target: op + "-write?month=2024-03&write=true"}, 400, "leave out the write parameter"},
+		"date as a string":        {req{method: "POST", target: op, body: params(`{"name":"date","valueString":"2024-03-01"}`)}, 400, "valueDate"},
 		"parameter twice":         {req{method: "GET", target: op + "?month=2024-03&month=2024-04"}, 400, "more than once"},
 		"empty parameter":         {req{method: "GET", target: op + "?month="}, 400, "empty"},
 		"malformed query":         {req{method: "GET", target: op + "?month=%zz"}, 400, "malformed"},
 		"patient id too long":     {req{method: "GET", target: "/fhir/Patient/" + strings.Repeat("a", 65) + "/$rpm-eligibility"}, 400, "not a FHIR id"},
 		"patient id with a comma": {req{method: "GET", target: "/fhir/Patient/a,b/$rpm-eligibility"}, 400, "not a FHIR id"},
-		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 415, "JSON"},
+		"xml _format":             {req{method: "GET", target: op + "?_format=xml"}, 406, "JSON"},
 		"body not JSON": {req{method: "POST", target: op, body: "month=2024-03",
 			contentType: "application/x-www-form-urlencoded"}, 415, "application/fhir+json"},
 		"body without content type": {req{method: "POST", target: op, body: params(`{"name":"month","valueDate":"2024-03"}`),
@@ -66,14 +70,17 @@ func TestParametersAreValidated(t *testing.T) {
 }
 
 func TestOpParamsMatchTheOperationDefinition(t *testing.T) {
-	var in []string
-	for _, p := range eligibilityParams {
-		if p.name != "return" {
-			in = append(in, p.name)
-			assert.Contains(t, opParams, p.name)
-		}
+	in := map[string]bool{}
+	for _, p := range inParams {
+		in[p.name] = true
+		require.Contains(t, opParams, p.name)
+		typ := strings.ToLower(vspb.FHIRAllTypesValueSet_Value_name[int32(p.typ)])
+		assert.Equal(t, "value"+strings.ToUpper(typ[:1])+typ[1:], opParams[p.name][0],
+			"%s: the declared type is the first accepted", p.name)
 	}
-	assert.Len(t, opParams, len(in))
+	for name := range opParams {
+		assert.True(t, in[name] || name == "write", "%s is declared", name)
+	}
 }
 
 // Issue 11, point 5: "." and ".." match the FHIR id regex, and URL

@@ -32,7 +32,7 @@ func (s *Server) patientOperation(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	body, err := patientBundle(out, s.cfg.Now())
+	body, err := patientBundle(out, s.cfg.Now(), s.cfg.FHIRBase)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -40,8 +40,14 @@ func (s *Server) patientOperation(c *gin.Context) {
 	writeFHIR(c, http.StatusOK, body)
 }
 
+// writeOperation marks a request to $rpm-eligibility-write.
+func writeOperation(c *gin.Context) {
+	c.Set(ctxWriteOp, true)
+	c.Next()
+}
+
 // params reads the operation's parameters and checks that the caller may
-// ask for them: write=true changes state, so FHIR wants it POSTed, and only
+// ask for them: writing changes state, so FHIR wants it POSTed, and only
 // a token with the write role may ask for it; without tokens nobody may
 // (issue 11, point 1).
 func (s *Server) params(c *gin.Context) (evalParams, error) {
@@ -53,14 +59,14 @@ func (s *Server) params(c *gin.Context) (evalParams, error) {
 		c.Set(ctxWrite, true)
 	}
 	if p.write && c.Request.Method != http.MethodPost {
-		return p, Errorf(EINVALID, "write=true changes state: use POST")
+		return p, Errorf(EINVALID, "writing changes state: use POST")
 	}
 	if p.write && !s.auth.enabled() {
-		return p, Errorf(EFORBIDDEN, "write=true needs a token with the write role; "+
+		return p, Errorf(EFORBIDDEN, "$rpm-eligibility-write needs a token with the write role; "+
 			"without API tokens the service is read-only")
 	}
 	if p.write && !callerOf(c).canWrite() {
-		return p, Errorf(EFORBIDDEN, "this token may not write results back (write=true needs the write role)")
+		return p, Errorf(EFORBIDDEN, "this token may not write results back ($rpm-eligibility-write needs the write role)")
 	}
 	return p, nil
 }

@@ -69,10 +69,9 @@ func TestPatientOperationReadsAParametersBody(t *testing.T) {
 	s := newTestServer(t, withTokens(), nil)
 	body := `{"resourceType":"Parameters","parameter":[
 		{"name":"month","valueDate":"2024-02"},
-		{"name":"write","valueBoolean":true},
 		{"name":"enrollment","valueDate":"2024-01-20"}]}`
 	for _, ct := range []string{"application/fhir+json", "application/json; charset=utf-8"} {
-		w := s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility", body: body,
+		w := s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write", body: body,
 			contentType: ct, token: fullToken})
 		bundleOf(t, w)
 		got := s.fake.lastCall(t)

@@ -20,6 +20,7 @@ const (
 	ctxErrorCode = "rpm.error_code"
 	ctxCaller    = "rpm.caller"
 	ctxWrite     = "rpm.write"
+	ctxWriteOp   = "rpm.write_op" // the request is to $rpm-eligibility-write
 	ctxJobRef    = "rpm.job_ref"
 )
 

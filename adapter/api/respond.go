@@ -43,7 +43,7 @@ func information(text string) []byte {
 
 // writeFHIR writes a FHIR JSON body with the status.
 func writeFHIR(c *gin.Context, status int, body []byte) {
-	c.Data(status, fhirJSON, body)
+	c.Data(status, fhirJSON, prettyJSON(c, body))
 }
 
 // writeError is the one place where an error becomes a response: an

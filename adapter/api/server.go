@@ -17,6 +17,9 @@ const (
 	routeOpDefinition = "/fhir/OperationDefinition/:id"
 	routePatientOp    = "/fhir/Patient/:id/$rpm-eligibility"
 	routeGroupOp      = "/fhir/Group/:id/$rpm-eligibility"
+	routePatientWrite = "/fhir/Patient/:id/$rpm-eligibility-write"
+	routeGroupWrite   = "/fhir/Group/:id/$rpm-eligibility-write"
+	routeOpDefSearch  = "/fhir/OperationDefinition"
 	routeJob          = "/fhir/_jobs/:id"
 	routeHealth       = "/healthz"
 	routeReady        = "/readyz"
@@ -80,7 +83,7 @@ func New(cfg Config, svc Service) (*Server, error) {
 //     CapabilityStatement before they authenticate);
 //   - any token: /metrics, unless MetricsPublic;
 //   - bearer token: the $rpm-eligibility operations and the job status URLs,
-//     which return patient data; write=true needs the write role.
+//     which return patient data; $rpm-eligibility-write needs the write role.
 func (s *Server) routes() *gin.Engine {
 	// Debug mode prints every route to stdout, around slog; Gin has no
 	// per-engine switch.
@@ -90,7 +93,7 @@ func (s *Server) routes() *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.Use(withRequestID(s.log), accessLog(s.log, s.metrics), recovery(s.log), s.hosts.middleware,
-		crossOrigin(), limitBody(s.cfg.MaxBodyBytes))
+		crossOrigin(), negotiate, limitBody(s.cfg.MaxBodyBytes))
 	e.NoRoute(notFound)
 	e.NoMethod(notAllowed)
 
@@ -105,11 +108,17 @@ func (s *Server) routes() *gin.Engine {
 	}
 	e.GET(routeMetadata, s.metadata)
 	e.GET(routeOpDefinition, s.operationDefinition)
+	e.GET(routeOpDefSearch, s.searchOperationDefinitions)
 
+	// $rpm-eligibility never changes state (GET or POST);
+	// $rpm-eligibility-write writes the results back (POST only).
 	ops := e.Group("/fhir", s.audit, s.auth.middleware, noStore)
 	ops.GET("/Patient/:id/$rpm-eligibility", s.patientOperation)
 	ops.POST("/Patient/:id/$rpm-eligibility", s.patientOperation)
+	ops.POST("/Patient/:id/$rpm-eligibility-write", writeOperation, s.patientOperation)
+	ops.GET("/Group/:id/$rpm-eligibility", s.groupOperation)
 	ops.POST("/Group/:id/$rpm-eligibility", s.groupOperation)
+	ops.POST("/Group/:id/$rpm-eligibility-write", writeOperation, s.groupOperation)
 	ops.GET("/_jobs/:id", s.jobStatus)
 	ops.DELETE("/_jobs/:id", s.jobDelete)
 	return e

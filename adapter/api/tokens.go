@@ -15,7 +15,7 @@ type Role string
 const (
 	// RoleRead may evaluate, read its own jobs and cancel its own read jobs.
 	RoleRead Role = "read"
-	// RoleWrite may also write results back (write=true) and cancel its
+	// RoleWrite may also write results back ($rpm-eligibility-write) and cancel its
 	// own write jobs.
 	RoleWrite Role = "write"
 )

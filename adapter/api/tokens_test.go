@@ -58,7 +58,7 @@ func TestBareTokenMayOnlyRead(t *testing.T) {
 
 	s := newTestServer(t, Config{Tokens: toks}, nil)
 	bundleOf(t, s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility", token: secret}))
-	w := s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true", token: secret})
+	w := s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write", token: secret})
 	assert.Equal(t, http.StatusForbidden, w.Code)
 }
 
@@ -67,7 +67,7 @@ func TestTokenLabelNotTokenIsLogged(t *testing.T) {
 	cfg := withTokens()
 	cfg.Auditor = audit
 	s := newTestServer(t, cfg, nil)
-	s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility?write=true", token: fullToken})
+	s.do(t, req{method: http.MethodPost, target: "/fhir/Patient/p1/$rpm-eligibility-write", token: fullToken})
 	s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility", token: readToken})
 	s.do(t, req{method: http.MethodGet, target: "/fhir/Patient/p1/$rpm-eligibility", token: readToken + "x"})
 	logs := s.logs.String()

@@ -40,11 +40,11 @@ func TestE2ELogsOfAFullRunHoldNoPatientData(t *testing.T) {
 		code, _, body := apiCall(t, http.MethodGet, api+"/Patient/"+p+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 		assert.Equal(t, http.StatusOK, code, string(body))
 	}
-	code, _, body := apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c10")+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true), nil)
+	code, _, body := apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c10")+"/$rpm-eligibility-write", e2eWriteSecret, parameters("2026-10"), nil)
 	assert.Equal(t, http.StatusOK, code, string(body))
-	code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", false), nil)
+	code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10"), nil)
 	assert.Equal(t, http.StatusOK, code)
-	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true),
+	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility-write", e2eWriteSecret, parameters("2026-10"),
 		map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code)
 	code, _, _ = pollJob(t, hdr.Get("Content-Location"), e2eWriteSecret)

@@ -43,12 +43,11 @@ func apiCall(t *testing.T, method, url, token string, body []byte, hdr map[strin
 	return res.StatusCode, res.Header, b
 }
 
-// parameters builds a Parameters body: month as valueString, write as
-// valueBoolean.
-func parameters(month string, write bool) []byte {
+// parameters builds a Parameters body: month as valueString, its declared
+// type. Writing back is $rpm-eligibility-write, not a parameter.
+func parameters(month string) []byte {
 	b, _ := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": []any{
 		map[string]any{"name": "month", "valueString": month},
-		map[string]any{"name": "write", "valueBoolean": write},
 	}})
 	return b
 }
@@ -81,9 +80,10 @@ var e2eWriter = map[string]string{"RPM_API_TOKENS": "e2e:write:" + e2eWriteSecre
 // TestE2EServePatientEligibilityGetAndPost runs `serve --fhir-base` against
 // HAPI and calls Patient/{id}/$rpm-eligibility as an integration engine
 // would: GET with query parameters (evaluate only: nothing on the server),
-// POST with a Parameters body and write=true (the same Bundle, and the
-// resources on the server), an unevaluable patient (an OperationOutcome
-// entry), an unknown patient (404) and write=true over GET (400).
+// POST $rpm-eligibility-write with a Parameters body (the same Bundle, and
+// the resources on the server), an unevaluable patient (an OperationOutcome
+// entry), an unknown patient (404), write=true on $rpm-eligibility (400)
+// and $rpm-eligibility-write over GET (405).
 func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 	ctx := context.Background()
 	srv := e2etest.NewServer(t)
@@ -100,16 +100,16 @@ func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 	assert.Equal(t, e2etest.ExpectedCharges(ev), charges(bundleResources(t, body), c09))
 	st, err := e2etest.Snapshot(ctx, srv, []string{c09})
 	require.NoError(t, err)
-	assert.Empty(t, st.Items, "GET without write=true writes nothing")
+	assert.Empty(t, st.Items, "$rpm-eligibility writes nothing")
 
 	c10 := ds.ID("wc-c10")
-	code, _, body = apiCall(t, http.MethodPost, api+"/Patient/"+c10+"/$rpm-eligibility", e2eWriteSecret, parameters("2026-10", true), nil)
+	code, _, body = apiCall(t, http.MethodPost, api+"/Patient/"+c10+"/$rpm-eligibility-write", e2eWriteSecret, parameters("2026-10"), nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	ev = e2etest.OracleCase(t, "wc-c10").Evaluations[0]
 	assert.Equal(t, e2etest.ExpectedCharges(ev), charges(bundleResources(t, body), c10))
 	st, err = e2etest.Snapshot(ctx, srv, []string{c10})
 	require.NoError(t, err)
-	assert.Equal(t, e2etest.ExpectedCharges(ev), st.Charges(c10, nil), "write=true wrote to HAPI")
+	assert.Equal(t, e2etest.ExpectedCharges(ev), st.Charges(c10, nil), "$rpm-eligibility-write wrote to HAPI")
 
 	code, _, body = apiCall(t, http.MethodGet, api+"/Patient/"+ds.ID("edge-no-timezone")+"/$rpm-eligibility?month=2026-10", e2eWriteSecret, nil, nil)
 	require.Equal(t, http.StatusOK, code, string(body))
@@ -124,12 +124,14 @@ func TestE2EServePatientEligibilityGetAndPost(t *testing.T) {
 
 	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility?month=2026-10&write=true", e2eWriteSecret, nil, nil)
 	assert.Equal(t, http.StatusBadRequest, code)
+	code, _, _ = apiCall(t, http.MethodGet, api+"/Patient/"+c09+"/$rpm-eligibility-write?month=2026-10", e2eWriteSecret, nil, nil)
+	assert.Equal(t, http.StatusMethodNotAllowed, code)
 	assert.Equal(t, exitOK, stop())
 }
 
 // TestE2EServeGroupJobPolledToCompletion creates a Group on HAPI and calls
 // Group/{id}/$rpm-eligibility: synchronously (a Bundle of every member's
-// resources), then with Prefer: respond-async and write=true (202 and a
+// resources), then $rpm-eligibility-write with Prefer: respond-async (202 and a
 // Content-Location polled until 200 with the result Bundle, the resources
 // on the server), then DELETE of the finished job (204, then 404).
 func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
@@ -142,7 +144,7 @@ func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
 	api, _, stop := serveE2E(t, e2eWriter, "--fhir-base", srv.Base)
 	op := api + "/Group/" + group + "/$rpm-eligibility"
 
-	code, _, body := apiCall(t, http.MethodPost, op, e2eWriteSecret, parameters("2026-10", false), nil)
+	code, _, body := apiCall(t, http.MethodPost, op, e2eWriteSecret, parameters("2026-10"), nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 	rs := bundleResources(t, body)
 	for _, p := range cliPatients {
@@ -150,7 +152,7 @@ func TestE2EServeGroupJobPolledToCompletion(t *testing.T) {
 		assert.Equal(t, e2etest.ExpectedCharges(ev), charges(rs, ds.ID(p)), "sync group answer for %s", p)
 	}
 
-	code, hdr, body := apiCall(t, http.MethodPost, op, e2eWriteSecret, parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
+	code, hdr, body := apiCall(t, http.MethodPost, op+"-write", e2eWriteSecret, parameters("2026-10"), map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code, string(body))
 	status := hdr.Get("Content-Location")
 	require.True(t, strings.HasPrefix(status, strings.TrimSuffix(api, "/fhir")), status)
@@ -188,8 +190,8 @@ func TestE2EServeCancelledGroupJob(t *testing.T) {
 	proxy.Delay = 400 * time.Millisecond
 	api, _, stop := serveE2E(t, e2eWriter, "--fhir-base", proxy.URL)
 
-	code, hdr, body := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", e2eWriteSecret,
-		parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
+	code, hdr, body := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility-write", e2eWriteSecret,
+		parameters("2026-10"), map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code, string(body))
 	status := hdr.Get("Content-Location")
 	code, hdr, _ = apiCall(t, http.MethodGet, status, e2eWriteSecret, nil, nil)
@@ -234,8 +236,8 @@ func TestE2EServeRefusesMissingOrWrongTokens(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, code, name)
 		assert.Contains(t, hdr.Get("WWW-Authenticate"), "Bearer", name)
 		assert.Contains(t, string(body), `"OperationOutcome"`, name)
-		code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", tok,
-			parameters("2026-10", true), map[string]string{"Prefer": "respond-async"})
+		code, _, _ = apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility-write", tok,
+			parameters("2026-10"), map[string]string{"Prefer": "respond-async"})
 		assert.Equal(t, http.StatusUnauthorized, code, name)
 	}
 	code, _, _ := apiCall(t, http.MethodGet, api+"/metadata", "", nil, nil)
@@ -245,15 +247,15 @@ func TestE2EServeRefusesMissingOrWrongTokens(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, string(body))
 	ev := e2etest.OracleCase(t, "wc-c08").Evaluations[0]
 	assert.Equal(t, e2etest.ExpectedCharges(ev), charges(bundleResources(t, body), ds.ID("wc-c08")))
-	code, _, _ = apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c08")+"/$rpm-eligibility", token,
-		parameters("2026-10", true), nil)
+	code, _, _ = apiCall(t, http.MethodPost, api+"/Patient/"+ds.ID("wc-c08")+"/$rpm-eligibility-write", token,
+		parameters("2026-10"), nil)
 	assert.Equal(t, http.StatusForbidden, code, "a bare token reads; writing needs the write role")
 	st, err := e2etest.Snapshot(ctx, srv, []string{ds.ID("wc-c08")})
 	require.NoError(t, err)
 	assert.Empty(t, st.Items, "nothing was written")
 
 	code, hdr, _ := apiCall(t, http.MethodPost, api+"/Group/"+group+"/$rpm-eligibility", token,
-		parameters("2026-10", false), map[string]string{"Prefer": "respond-async"})
+		parameters("2026-10"), map[string]string{"Prefer": "respond-async"})
 	require.Equal(t, http.StatusAccepted, code)
 	status := hdr.Get("Content-Location")
 	code, _, _ = apiCall(t, http.MethodGet, status, "", nil, nil)

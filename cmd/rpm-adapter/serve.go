@@ -63,6 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfg := api.Config{Tokens: toks, PublicURL: sec.publicURL, AllowedHosts: sec.allowedHosts, TLS: tlsCfg != nil,
 		MetricsPublic: sec.metricsPublic, MaxInflight: sec.maxInflight, MaxJobMembers: sec.maxJobMembers,
 		MaxJobsPerToken: sec.maxJobsPerToken, Canonical: c.canonical, Logger: logger, Metrics: metrics}
+	cfg.FHIRBase = c.fhirBase // the base of the answers' fullUrls
 	if *zone != "" {
 		loc, err := time.LoadLocation(*zone)
 		if err != nil {

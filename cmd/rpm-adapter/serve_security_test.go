@@ -51,13 +51,14 @@ func do(t *testing.T, client *http.Client, method, url string, hdr map[string]st
 func TestServeRefusesTheReviewsBrowserRequests(t *testing.T) {
 	base, stop := startServe(t, nil)
 	op := base + "/Patient/wc-c10/$rpm-eligibility?month=2026-10"
+	write := base + "/Patient/wc-c10/$rpm-eligibility-write?month=2026-10"
 	assert.Equal(t, http.StatusMisdirectedRequest, do(t, http.DefaultClient, http.MethodGet, op,
 		map[string]string{"Host": "rebind.evil.example"}))
-	assert.Equal(t, http.StatusForbidden, do(t, http.DefaultClient, http.MethodPost, op+"&write=true",
+	assert.Equal(t, http.StatusForbidden, do(t, http.DefaultClient, http.MethodPost, write,
 		map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site", "Content-Type": "text/plain"}))
-	assert.Equal(t, http.StatusUnsupportedMediaType, do(t, http.DefaultClient, http.MethodPost, op+"&write=true",
+	assert.Equal(t, http.StatusUnsupportedMediaType, do(t, http.DefaultClient, http.MethodPost, write,
 		map[string]string{"Content-Type": "text/plain"}))
-	assert.Equal(t, http.StatusForbidden, do(t, http.DefaultClient, http.MethodPost, op+"&write=true",
+	assert.Equal(t, http.StatusForbidden, do(t, http.DefaultClient, http.MethodPost, write,
 		map[string]string{"Content-Type": "application/fhir+json"}), "without tokens, serve is read-only")
 	assert.Equal(t, http.StatusOK, do(t, http.DefaultClient, http.MethodGet, op, nil))
 	assert.Equal(t, exitOK, stop())
@@ -68,7 +69,7 @@ func TestServeTokenFileCarriesLabelsAndRoles(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte("# label role token\nehr write "+writeSecret+"\ndashboard read "+readSecret+"\n"), 0o600))
 	audit := filepath.Join(t.TempDir(), "audit.jsonl")
 	base, logs, stop := serveE2E(t, nil, "--api-token-file", file, "--audit-log", audit)
-	op := base + "/Patient/wc-c10/$rpm-eligibility?month=2026-10&write=true"
+	op := base + "/Patient/wc-c10/$rpm-eligibility-write?month=2026-10"
 	fhirJSON := map[string]string{"Content-Type": "application/fhir+json"}
 	bearer := func(tok string) map[string]string {
 		return map[string]string{"Content-Type": "application/fhir+json", "Authorization": "Bearer " + tok}
