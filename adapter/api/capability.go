@@ -64,6 +64,7 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 				Value: vspb.TypeRestfulInteractionValueSet_READ},
 		}},
 	})
+	resources = append(resources, conformanceResources()...) // the guide's, conformance.go
 	cs := &cspb.CapabilityStatement{
 		Url:         &dtpb.Uri{Value: cfg.Canonical + "/CapabilityStatement/rpm-adapter"},
 		Version:     fstr(version),
@@ -85,6 +86,7 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 			Resource:      resources,
 		}},
 	}
+	cs.ImplementationGuide = guideCanonical() // conformance.go
 	if cfg.PublicURL != "" {
 		cs.Implementation.Url = &dtpb.Url{Value: cfg.PublicURL + "/fhir"}
 	}

@@ -105,6 +105,7 @@ func (s *Server) routes() *gin.Engine {
 	}
 	e.GET(routeMetadata, s.metadata)
 	e.GET(routeOpDefinition, s.operationDefinition)
+	s.conformanceRoutes(e) // the implementation guide, conformance.go
 
 	ops := e.Group("/fhir", s.audit, s.auth.middleware, noStore)
 	ops.GET("/Patient/:id/$rpm-eligibility", s.patientOperation)
