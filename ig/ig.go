@@ -111,10 +111,14 @@ func ByURL(url string) (Resource, bool) {
 	return Resource{}, false
 }
 
-// Types returns the resource types of the guide, sorted.
+// Types returns the resource types of the guide's definitions (examples
+// aside), sorted.
 func Types() []string {
 	var types []string
 	for _, r := range all {
+		if r.Example {
+			continue
+		}
 		if len(types) == 0 || types[len(types)-1] != r.Type {
 			types = append(types, r.Type)
 		}

@@ -15,9 +15,9 @@ import (
 	vspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/valuesets_go_proto"
 )
 
-// The implementation guide's resources (package ig: profiles, extensions,
-// code systems, value sets, measures, examples and the ImplementationGuide
-// itself) are served read-only, without a token, like the
+// The implementation guide's definitions (package ig: profiles, extensions,
+// code systems, value sets, measures and the ImplementationGuide itself;
+// not its examples, which are no resources of this service) are served read-only, without a token, like the
 // CapabilityStatement: they are definitions, not patient data
 // (fhir-mapping.md §6).
 //
@@ -38,7 +38,7 @@ func (s *Server) conformanceRoutes(e *gin.Engine) {
 func conformanceRead(typ string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r, ok := ig.Get(typ, c.Param("id"))
-		if !ok {
+		if !ok || r.Example {
 			writeError(c, Errorf(ENOTFOUND, "no such %s", typ))
 			return
 		}
@@ -69,7 +69,7 @@ func (s *Server) conformanceSearch(typ string) gin.HandlerFunc {
 			base += "/fhir"
 		}
 		for _, r := range all {
-			if r.Type != typ || (id != "" && r.ID != id) || (url != "" && r.URL != strings.SplitN(url, "|", 2)[0]) {
+			if r.Type != typ || r.Example || (id != "" && r.ID != id) || (url != "" && r.URL != strings.SplitN(url, "|", 2)[0]) {
 				continue
 			}
 			e := entry{FullURL: base + "/" + r.Type + "/" + r.ID, Resource: r.JSON}
