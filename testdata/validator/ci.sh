@@ -90,8 +90,10 @@ get rpm-chargeitem.structuredefinition.json 200 "$B/StructureDefinition/rpm-char
 cmp -s "$api/rpm-chargeitem.structuredefinition.json" ig/fsh-generated/resources/StructureDefinition-rpm-chargeitem.json ||
 	{ echo "ci.sh: serve's StructureDefinition/rpm-chargeitem is not the guide's"; exit 1; }
 rm "$api/rpm-chargeitem.structuredefinition.json"
-loc=$(curl -s -D - -o /dev/null -X POST -H "$J" -H 'Prefer: respond-async' "$B/Group/rpm-cohort/\$rpm-eligibility?month=2026-10" |
+loc=$(curl -s -D - -o "$api/accepted-202.json" -X POST -H "$J" -H 'Prefer: respond-async' "$B/Group/rpm-cohort/\$rpm-eligibility?month=2026-10" |
 	tr -d '\r' | awk 'tolower($1) == "content-location:" {print $2}')
+# The 202's body, when the service sends one (an OperationOutcome), is validated too.
+if [ -s "$api/accepted-202.json" ]; then mv "$api/accepted-202.json" "$api/accepted-202.outcome.json"; else rm -f "$api/accepted-202.json"; fi
 [ -n "$loc" ] || { echo "ci.sh: the async Group request gave no Content-Location"; exit 1; }
 for _ in $(seq 1 300); do
 	code=$(curl -s -o "$api/group.bundle.json" -w '%{http_code}' "$loc")
