@@ -9,8 +9,8 @@
 #     and fails when the result differs from the committed ig/fsh-generated;
 #  3. produces what the adapter writes: `evaluate` NDJSON for closed and open
 #     windows of 2025 (generated patients) and 2026 (the embedded sample),
-#     and from `serve` the Patient and Group Bundles and error
-#     OperationOutcomes;
+#     and from `serve` the Patient and Group Bundles, error
+#     OperationOutcomes, the CapabilityStatement and OperationDefinitions;
 #  4. validates them, the write side's golden files (transaction Bundles,
 #     entered-in-error and closing updates) and the guide's own resources with
 #     HAPI's FhirInstanceValidator (R4 core + the guide, offline): no error
@@ -86,6 +86,8 @@ get error-415.outcome.json 415 -X POST -H 'Content-Type: text/plain' "$B/Patient
 get error-422.outcome.json 422 -X POST -H "$J" "$B/Group/rpm-cohort/\$rpm-eligibility?month=2026-10"
 get error-route.outcome.json 404 "$B/Nothing/here"
 get metadata.capabilitystatement.json 200 "$B/metadata"
+get patient.operationdefinition.json 200 "$B/OperationDefinition/Patient-rpm-eligibility"
+get group.operationdefinition.json 200 "$B/OperationDefinition/Group-rpm-eligibility"
 get rpm-chargeitem.structuredefinition.json 200 "$B/StructureDefinition/rpm-chargeitem"
 cmp -s "$api/rpm-chargeitem.structuredefinition.json" ig/fsh-generated/resources/StructureDefinition-rpm-chargeitem.json ||
 	{ echo "ci.sh: serve's StructureDefinition/rpm-chargeitem is not the guide's"; exit 1; }
