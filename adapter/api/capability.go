@@ -66,6 +66,7 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 		})
 	}
 	resources = append(resources, opDefResource())
+	resources = append(resources, conformanceResources()...) // the guide's, conformance.go
 	cs := &cspb.CapabilityStatement{
 		Url:         &dtpb.Uri{Value: cfg.Canonical + "/CapabilityStatement/rpm-adapter"},
 		Version:     fstr(version),
@@ -88,6 +89,7 @@ func capabilityStatement(cfg Config) ([]byte, error) {
 			Security:      restSecurity(cfg),
 		}},
 	}
+	cs.ImplementationGuide = guideCanonical() // conformance.go
 	if cfg.PublicURL != "" {
 		cs.Implementation.Url = &dtpb.Url{Value: cfg.PublicURL + "/fhir"}
 	}

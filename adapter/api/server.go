@@ -109,6 +109,7 @@ func (s *Server) routes() *gin.Engine {
 	e.GET(routeMetadata, s.metadata)
 	e.GET(routeOpDefinition, s.operationDefinition)
 	e.GET(routeOpDefSearch, s.searchOperationDefinitions)
+	s.conformanceRoutes(e) // the implementation guide, conformance.go
 
 	// $rpm-eligibility never changes state (GET or POST);
 	// $rpm-eligibility-write writes the results back (POST only).

@@ -1,0 +1,170 @@
+package ig
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
+	"github.com/rpm-adapter/rpm-adapter/rules"
+)
+
+func TestGuideHoldsTheWrittenResourcesProfiles(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) < 30 {
+		t.Fatalf("%d resources embedded; the compiled guide is missing", len(all))
+	}
+	for _, id := range []string{"rpm-measurereport", "rpm-chargeitem", "rpm-task"} {
+		r, ok := Get("StructureDefinition", id)
+		if !ok {
+			t.Fatalf("StructureDefinition/%s is not in the guide", id)
+		}
+		var sd struct {
+			URL, Kind, Derivation string
+			Type                  string `json:"type"`
+		}
+		if err := json.Unmarshal(r.JSON, &sd); err != nil {
+			t.Fatal(err)
+		}
+		if sd.URL != Canonical+"/StructureDefinition/"+id || sd.Kind != "resource" || sd.Derivation != "constraint" {
+			t.Errorf("%s: url %q kind %q derivation %q", id, sd.URL, sd.Kind, sd.Derivation)
+		}
+	}
+	if _, ok := ByURL(GuideURL); !ok {
+		t.Errorf("the ImplementationGuide %s is not in the guide", GuideURL)
+	}
+}
+
+// Every extension, code system and measure the adapter writes or reads is
+// defined in the guide, under fhirmap's own constants.
+func TestEveryCanonicalTheAdapterUsesIsDefined(t *testing.T) {
+	paths := map[string]string{
+		"communication-duration": fhirmap.PathDurationExt,
+		"program":                fhirmap.PathProgramSystem,
+		"rpm-adapter":            fhirmap.PathGeneratedTagSys,
+		"rpm-task":               fhirmap.PathTaskCodeSystem,
+		"rpm-issue":              fhirmap.PathIssueSystem,
+		"rpm-device-days":        fhirmap.PathMeasureDevice,
+		"rpm-treatment-time":     fhirmap.PathMeasureTime,
+		"rpm-rule-set":           fhirmap.PathExtRuleSet,
+		"rpm-policy":             fhirmap.PathExtPolicy,
+		"rpm-payer-profile":      fhirmap.PathExtPayerProfile,
+		"rpm-consent":            fhirmap.PathExtConsent,
+		"rpm-time-zone":          fhirmap.PathExtTimeZone,
+		"rpm-episode-period":     fhirmap.PathExtEpisodePeriod,
+		"rpm-interactive":        fhirmap.PathExtInteractive,
+		"rpm-data-days":          fhirmap.PathExtDataDays,
+		"rpm-unbilled-minutes":   fhirmap.PathExtUnbilledMinutes,
+		"rpm-progress":           fhirmap.PathExtProgress,
+		"rpm-finding":            fhirmap.PathExtFinding,
+		"rpm-date-of-service":    fhirmap.PathExtDateOfService,
+		"rpm-subject":            fhirmap.PathExtSubject,
+	}
+	for name, p := range paths {
+		url := fhirmap.Canonical(fhirmap.DefaultCanonical, p)
+		r, ok := ByURL(url)
+		if !ok {
+			t.Errorf("%s: %s is not defined in the guide", name, url)
+			continue
+		}
+		if want := strings.Split(strings.TrimPrefix(p, "/"), "/")[0]; r.Type != want {
+			t.Errorf("%s: %s is a %s, want a %s", name, url, r.Type, want)
+		}
+	}
+	if fhirmap.DefaultCanonical != Canonical {
+		t.Errorf("fhirmap's canonical %s is not the guide's %s", fhirmap.DefaultCanonical, Canonical)
+	}
+}
+
+// codesOf returns the codes of a CodeSystem of the guide.
+func codesOf(t *testing.T, id string) map[string]bool {
+	t.Helper()
+	r, ok := Get("CodeSystem", id)
+	if !ok {
+		t.Fatalf("CodeSystem/%s is not in the guide", id)
+	}
+	var cs struct {
+		Content string
+		Concept []struct{ Code string }
+	}
+	if err := json.Unmarshal(r.JSON, &cs); err != nil {
+		t.Fatal(err)
+	}
+	if cs.Content != "complete" {
+		t.Fatalf("CodeSystem/%s: content %q, want complete", id, cs.Content)
+	}
+	codes := map[string]bool{}
+	for _, c := range cs.Concept {
+		codes[c.Code] = true
+	}
+	return codes
+}
+
+// The issue codes are a complete code system: a code written but not listed
+// is an error to the validator. fhirmap's Code constants are read from its
+// source, so a new one cannot be forgotten here.
+func TestEveryIssueCodeIsInTheCodeSystem(t *testing.T) {
+	codes := codesOf(t, "rpm-issue")
+	f, err := parser.ParseFile(token.NewFileSet(), "../fhirmap/read_issue.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			v := s.(*ast.ValueSpec)
+			for i, name := range v.Names {
+				if !strings.HasPrefix(name.Name, "Code") || i >= len(v.Values) {
+					continue
+				}
+				lit, ok := v.Values[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					continue
+				}
+				code, _ := strconv.Unquote(lit.Value)
+				n++
+				if !codes[code] {
+					t.Errorf("fhirmap.%s = %q is not in CodeSystem/rpm-issue", name.Name, code)
+				}
+			}
+		}
+	}
+	if n < 30 {
+		t.Fatalf("found %d Code constants in fhirmap/read_issue.go; the parse is wrong", n)
+	}
+	for _, code := range []string{"not-evaluated", "more-issues", "patient-not-in-export"} {
+		if !codes[code] {
+			t.Errorf("%q (written by the adapter's notes) is not in CodeSystem/rpm-issue", code)
+		}
+	}
+}
+
+func TestTaskCodesAreInTheCodeSystem(t *testing.T) {
+	codes := codesOf(t, "rpm-task")
+	for _, c := range []string{fhirmap.TaskCodeDeviceDays, fhirmap.TaskCodeManagementTime, fhirmap.TaskInputMissingDays,
+		fhirmap.TaskInputMissingMins, fhirmap.TaskInputDaysLeft, fhirmap.TaskInputInteractive, fhirmap.TaskInputDueDate} {
+		if !codes[c] {
+			t.Errorf("%q is not in CodeSystem/rpm-task", c)
+		}
+	}
+	rs := codesOf(t, "rpm-rule-set")
+	for _, id := range []rules.RuleSetID{rules.CMSPFS2021, rules.CMSPFS2026} {
+		if !rs[string(id)] {
+			t.Errorf("rule set %q is not in CodeSystem/rpm-rule-set", id)
+		}
+	}
+	if !codesOf(t, "rpm-adapter")[fhirmap.GeneratedTagCode] || !codesOf(t, "program")[fhirmap.ProgramRPMCode] {
+		t.Error("the generated tag or the rpm program code is missing")
+	}
+}
