@@ -186,7 +186,6 @@ func TestExportSampleMonthAsHL7v2PassesHAPI(t *testing.T) {
 	require.Empty(t, hl7v2test.Parse(t, []byte(empty)).Messages)
 }
 
-
 // An Observation marked entered-in-error, the month evaluated again: the
 // lines it no longer supports are withdrawn and the next batch reverses
 // them, once.
