@@ -16,9 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// routeBillingExport is the billing hand-off (fhir-mapping.md §9, issue
-// 15): one export batch of the store's code lines, answered as the file.
-const routeBillingExport = "/fhir/$rpm-billing-export"
+// POST /fhir/$rpm-billing-export is the billing hand-off (fhir-mapping.md
+// §9, issue 15): one export batch of the store's code lines, answered as the
+// file.
 
 // BillingRequest is one export: the month (YYYY-MM) and the format (csv or
 // hl7v2), and who asked (the token's label, recorded with the batch).
