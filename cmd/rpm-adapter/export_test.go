@@ -18,6 +18,7 @@ import (
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/hl7v2/hl7v2test"
 	"github.com/rpm-adapter/rpm-adapter/adapter/store"
+	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
 var updateExport = flag.Bool("update-export", false, "rewrite testdata/golden/export")
@@ -186,9 +187,10 @@ func TestExportSampleMonthAsHL7v2PassesHAPI(t *testing.T) {
 	require.Empty(t, hl7v2test.Parse(t, []byte(empty)).Messages)
 }
 
-// An Observation marked entered-in-error, the month evaluated again: the
-// lines it no longer supports are withdrawn and the next batch reverses
-// them, once.
+// One Observation marked entered-in-error, the month evaluated again: a
+// 30-day period that had exactly the 16 days 99454 needs (R-DAY-2) loses a
+// day with one reading; its exported 99454 is withdrawn and the next batch
+// reverses it, once, with the charged units.
 func TestExportReversesLinesWithdrawnAfterAnObservationIsEnteredInError(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
@@ -196,49 +198,72 @@ func TestExportReversesLinesWithdrawnAfterAnObservationIsEnteredInError(t *testi
 	code, first, errs := run(t, nil, "export", "--db", db, "--month", "2026-10", "--format", "csv")
 	require.Equal(t, 0, code, errs)
 
-	// The first patient charged 99454: every one of their readings entered
-	// in error.
-	var patient string
-	charged := map[string]string{}
-	for _, r := range csvRows(t, first)[1:] {
-		if r[6] == "99454" && patient == "" {
-			patient = r[3]
+	// Such periods in the store, with their days of a single reading.
+	st, err := store.Open(context.Background(), db, store.Options{})
+	require.NoError(t, err)
+	evs, err := st.ListEvaluations(context.Background(), store.EvaluationFilter{Tenant: "default"})
+	require.NoError(t, err)
+	type candidate struct{ patient, day string }
+	var cands []candidate
+	for _, e := range evs {
+		if e.Window.Kind != rules.Period30 || e.Days != 16 || e.Window.End.Month() != 10 {
+			continue
 		}
-		if r[3] == patient {
-			charged[r[1]] = r[6] + " " + r[7]
+		full, err := st.Evaluation(context.Background(), "default", e.PatientID, e.Window.Kind, e.Window.Start)
+		require.NoError(t, err)
+		for _, dc := range full.DayCounts {
+			if dc.Readings == 1 {
+				cands = append(cands, candidate{e.PatientID, dc.Date.String()})
+			}
 		}
 	}
-	require.NotEmpty(t, patient)
+	st.Close()
+	require.NotEmpty(t, cands, "the sample has a period of exactly 16 days")
+
+	// The first whose reading of that day is one Observation written on
+	// that local date, marked entered-in-error.
 	src := filepath.Join(dir, "src")
 	require.NoError(t, os.CopyFS(src, os.DirFS("../../testdata/sample-export")))
 	obs, err := os.ReadFile(filepath.Join(src, "Observation.ndjson"))
 	require.NoError(t, err)
-	var lines [][]byte
-	marked := 0
-	for _, l := range bytes.Split(bytes.TrimSpace(obs), []byte("\n")) {
-		if bytes.Contains(l, []byte(`"subject":{"reference":"Patient/`+patient+`"}`)) {
-			l = bytes.Replace(l, []byte(`"status":"final"`), []byte(`"status":"entered-in-error"`), 1)
-			marked++
+	lines := bytes.Split(bytes.TrimSpace(obs), []byte("\n"))
+	var patient string
+	for _, c := range cands {
+		var hits []int
+		for i, l := range lines {
+			if bytes.Contains(l, []byte(`"subject":{"reference":"Patient/`+c.patient+`"}`)) &&
+				bytes.Contains(l, []byte(`"effectiveDateTime":"`+c.day+`T`)) {
+				hits = append(hits, i)
+			}
 		}
-		lines = append(lines, l)
+		if len(hits) == 1 {
+			patient = c.patient
+			lines[hits[0]] = bytes.Replace(lines[hits[0]], []byte(`"status":"final"`), []byte(`"status":"entered-in-error"`), 1)
+			break
+		}
 	}
-	require.Positive(t, marked)
+	require.NotEmpty(t, patient, "no candidate day has exactly one Observation dated so")
+	charged := map[string]string{}
+	for _, r := range csvRows(t, first)[1:] {
+		if r[3] == patient {
+			charged[r[1]] = r[6] + " " + r[7]
+		}
+	}
 	require.NoError(t, os.WriteFile(filepath.Join(src, "Observation.ndjson"), append(bytes.Join(lines, []byte("\n")), '\n'), 0o600))
 	evaluateInto(t, db, src)
 
 	code, rev, errs := run(t, nil, "export", "--db", db, "--month", "2026-10", "--format", "csv")
 	require.Equal(t, 0, code, errs)
 	golden(t, "sample-2026-10-reversal.csv", []byte(rev))
-	rows := csvRows(t, rev)[1:]
-	require.NotEmpty(t, rows)
-	has99454 := false
-	for _, r := range rows {
-		require.Equal(t, "reverse", r[2], r)
-		require.Equal(t, patient, r[3], "only the patient whose readings went is reversed")
-		require.Equal(t, charged[r[1]], r[6]+" "+r[7], "a reversal repeats the charge's code and units")
-		has99454 = has99454 || r[6] == "99454"
+	var reversed []string
+	for _, r := range csvRows(t, rev)[1:] {
+		require.Equal(t, patient, r[3], "only the patient whose reading went changes")
+		if r[2] == "reverse" {
+			require.Equal(t, charged[r[1]], r[6]+" "+r[7], "a reversal repeats the charge's code and units")
+			reversed = append(reversed, r[6])
+		}
 	}
-	require.True(t, has99454)
+	require.Equal(t, []string{"99454"}, reversed)
 	code, none, errs := run(t, nil, "export", "--db", db, "--month", "2026-10", "--format", "csv")
 	require.Equal(t, 0, code, errs)
 	require.Len(t, csvRows(t, none), 1, "a reversal leaves once")
