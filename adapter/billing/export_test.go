@@ -185,6 +185,18 @@ func TestHL7BatchIsReadByHAPIAsTheStoresLines(t *testing.T) {
 		if p := hl7v2test.Parse(t, empty.Content); len(p.Messages) != 0 || p.Batch[3] != "0" {
 			t.Errorf("empty batch: %+v", p)
 		}
+		// Reversals: FT1-6 CD, the charged units.
+		if _, err := st.DB().Exec(`UPDATE code_lines SET state = 'withdrawn' WHERE code = '99458'`); err != nil {
+			t.Fatal(err)
+		}
+		rev, err := ex.Export(context.Background(), billing.Request{Month: "2026-10", Format: "hl7v2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rev.Batch.Lines) != len(patients) || rev.Batch.Lines[0].Action != store.ActionReverse || rev.Batch.Lines[0].Units != 2 {
+			t.Fatalf("reversal batch: %+v", rev.Batch.Lines)
+		}
+		checkAgainstBatch(t, hl7v2test.Parse(t, rev.Content), rev.Batch)
 	})
 }
 
