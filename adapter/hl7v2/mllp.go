@@ -21,17 +21,15 @@ const (
 // ErrNoAck is wrapped by Send when the receiver does not answer in time.
 var ErrNoAck = errors.New("hl7v2: no acknowledgement from the receiver")
 
-// RejectedError is a receiver's AE or AR (MSA-1), with MSA-3's text.
+// RejectedError is a receiver's AE or AR (MSA-1), with MSA-3's text. The
+// text stays out of Error: a receiver's message may quote an MRN or a name,
+// and errors reach stderr and logs (as upstream FHIR diagnostics never do).
 type RejectedError struct {
 	ControlID, Code, Text string
 }
 
 func (e *RejectedError) Error() string {
-	s := fmt.Sprintf("hl7v2: the receiver answered %s to message %s", e.Code, e.ControlID)
-	if e.Text != "" {
-		s += ": " + e.Text
-	}
-	return s
+	return fmt.Sprintf("hl7v2: the receiver answered %s to message %s", e.Code, e.ControlID)
 }
 
 // Sender sends messages over one MLLP connection and waits for each

@@ -126,6 +126,9 @@ func TestMLLPStopsAtTheFirstAEOrAR(t *testing.T) {
 			if !strings.Contains(err.Error(), code+" to message RPM9-2") {
 				t.Errorf("error %q does not say what was refused", err)
 			}
+			if rej.Text == "" || strings.Contains(err.Error(), rej.Text) {
+				t.Errorf("the receiver's text %q must be kept apart from the error %q", rej.Text, err)
+			}
 			if got := len(r.received()); got != 2 {
 				t.Errorf("receiver got %d messages, want 2: the third is never sent", got)
 			}
