@@ -63,6 +63,9 @@ type ExportLine struct {
 	// Patient is the name and MRN as stored when the batch was made (empty
 	// with Options.NoNames).
 	Patient PatientInfo
+	// Cycle counts the line's charges: 1 for its first, 2 for a charge
+	// after a reversal, …; a reversal has its charge's.
+	Cycle int
 }
 
 // EncodeFunc writes a batch; its bytes are stored with the batch.
@@ -72,33 +75,43 @@ type EncodeFunc func(b *Batch) ([]byte, error)
 // "rpm-expo"); on SQLite BEGIN IMMEDIATE already does.
 const exportLockKey int64 = 0x72706d2d6578706f
 
+var (
+	openChargeOfL         = fmt.Sprintf(openCharge, "l")
+	openChargeOfCodeLines = fmt.Sprintf(openCharge, "code_lines")
+)
+
 // exportLineColumns are read by scanExportLine, in order; l is code_lines,
 // p patients.
 const exportLineColumns = `l.line_id, l.resource_id, l.tenant, l.patient_id, l.window_kind, l.window_start, l.window_end,
 	l.rule_set, l.code, l.dos, l.state, p.display_name, p.mrn`
 
-const (
-	// selectCharges: lines of the month in a chargeable state that no batch
-	// has charged.
-	selectCharges = `SELECT ` + exportLineColumns + `, l.units FROM code_lines l
+// openCharge is a charge of line l that no reversal of its cycle followed:
+// the line is out, billed.
+const openCharge = `SELECT 1 FROM export_batch_lines c WHERE c.line_id = %[1]s.line_id AND c.action = 'charge'
+AND NOT EXISTS (SELECT 1 FROM export_batch_lines r WHERE r.line_id = c.line_id AND r.action = 'reverse' AND r.cycle = c.cycle)`
+
+var (
+	// selectCharges: lines of the month in a chargeable state with no open
+	// charge (never charged, or charged and reversed: the next cycle).
+	selectCharges = `SELECT ` + exportLineColumns + `, l.units,
+	(SELECT COALESCE(max(b.cycle), 0) + 1 FROM export_batch_lines b WHERE b.line_id = l.line_id) FROM code_lines l
 LEFT JOIN patients p ON p.tenant = l.tenant AND p.patient_id = l.patient_id
 WHERE l.tenant = ? AND l.dos >= ? AND l.dos < ? AND l.state IN (%s)
-AND NOT EXISTS (SELECT 1 FROM export_batch_lines b WHERE b.line_id = l.line_id AND b.action = 'charge')`
-	// selectReversals: withdrawn lines of the month that a batch charged and
-	// none reversed, with the charged units.
-	selectReversals = `SELECT ` + exportLineColumns + `, c.units FROM code_lines l
+AND NOT EXISTS (` + openChargeOfL + `)`
+	// selectReversals: withdrawn lines of the month with an open charge,
+	// with the charged units and the charge's cycle.
+	selectReversals = `SELECT ` + exportLineColumns + `, c.units, c.cycle FROM code_lines l
 JOIN export_batch_lines c ON c.line_id = l.line_id AND c.action = 'charge'
 LEFT JOIN patients p ON p.tenant = l.tenant AND p.patient_id = l.patient_id
 WHERE l.tenant = ? AND l.dos >= ? AND l.dos < ? AND l.state = 'withdrawn'
-AND NOT EXISTS (SELECT 1 FROM export_batch_lines b WHERE b.line_id = l.line_id AND b.action = 'reverse')`
-	// reexported: a charged line withdrawn and supported again before its
-	// reversal left is back where it was, exported, rather than charged twice.
+AND NOT EXISTS (SELECT 1 FROM export_batch_lines r WHERE r.line_id = c.line_id AND r.action = 'reverse' AND r.cycle = c.cycle)`
+	// reexported: a line withdrawn and supported again before its reversal
+	// left is back where it was, exported, rather than charged twice.
 	reexported = `UPDATE code_lines SET state = 'exported', updated_at = ?
 WHERE tenant = ? AND dos >= ? AND dos < ? AND state IN ('billable', 'approved')
-AND EXISTS (SELECT 1 FROM export_batch_lines b WHERE b.line_id = code_lines.line_id AND b.action = 'charge')
-AND NOT EXISTS (SELECT 1 FROM export_batch_lines b WHERE b.line_id = code_lines.line_id AND b.action = 'reverse')`
+AND EXISTS (` + openChargeOfCodeLines + `)`
 	insertBatch     = `INSERT INTO export_batches (tenant, created_at, month, format, requested_by) VALUES (?, ?, ?, ?, ?) RETURNING id`
-	insertBatchLine = `INSERT INTO export_batch_lines (batch_id, line_id, action, units, prior_state) VALUES (?, ?, ?, ?, ?)`
+	insertBatchLine = `INSERT INTO export_batch_lines (batch_id, line_id, action, units, prior_state, cycle) VALUES (?, ?, ?, ?, ?, ?)`
 	markExported    = `UPDATE code_lines SET state = 'exported', updated_at = ? WHERE line_id = ? AND state = ?`
 	setContent      = `UPDATE export_batches SET content = ? WHERE id = ?`
 )
@@ -116,7 +129,9 @@ func monthRange(month string) (from, to string, err error) {
 // line of the month in a chargeable state that no batch charged goes in as
 // a charge and becomes exported, and every line withdrawn after a batch
 // charged it goes in as a reversal, each exactly once (UNIQUE (line_id,
-// action), and exports are serialised: two at once never share a line).
+// action, cycle), and exports are serialised: two at once never share a
+// line). A line reversed and supported again is charged again, in its next
+// cycle.
 // encode writes the batch; its bytes are stored with it, so Rebuild gives
 // them back. A batch with no line is recorded too, and encoded.
 func (s *Store) Export(ctx context.Context, req ExportRequest, encode EncodeFunc) (*Batch, error) {
@@ -161,7 +176,7 @@ func (s *Store) Export(ctx context.Context, req ExportRequest, encode EncodeFunc
 			return err
 		}
 		for _, l := range b.Lines {
-			if _, err := tx.ExecContext(ctx, s.q(insertBatchLine), b.ID, l.LineID, l.Action, l.Units, string(l.PriorState)); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(insertBatchLine), b.ID, l.LineID, l.Action, l.Units, string(l.PriorState), l.Cycle); err != nil {
 				return err
 			}
 			if l.Action != ActionCharge {
@@ -213,7 +228,7 @@ func scanExportLine(sc interface{ Scan(...any) error }) (ExportLine, error) {
 	var kind, ruleSet, state string
 	var name, mrn sql.NullString
 	err := sc.Scan(&l.LineID, &l.ResourceID, &l.Tenant, &l.PatientID, &kind, dateScan{&l.WindowStart}, dateScan{&l.WindowEnd},
-		&ruleSet, &l.Code, dateScan{&l.DOS}, &state, &name, &mrn, &l.Units)
+		&ruleSet, &l.Code, dateScan{&l.DOS}, &state, &name, &mrn, &l.Units, &l.Cycle)
 	l.WindowKind, l.RuleSet, l.State = kindOf(kind), rules.RuleSetID(ruleSet), State(state)
 	l.Patient = PatientInfo{DisplayName: name.String, MRN: mrn.String}
 	return l, err

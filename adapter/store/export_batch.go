@@ -24,7 +24,7 @@ WHERE tenant = ? AND id = ?`), tenant, id).Scan(timeScan{&b.CreatedAt}, &b.Month
 	if b.Content == nil {
 		b.Content = []byte{}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+exportLineColumns+`, b.units, b.action, b.prior_state
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+exportLineColumns+`, b.units, b.cycle, b.action, b.prior_state
 FROM export_batch_lines b JOIN code_lines l ON l.line_id = b.line_id
 LEFT JOIN patients p ON p.tenant = l.tenant AND p.patient_id = l.patient_id
 WHERE b.batch_id = ?`), id)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
@@ -336,4 +337,81 @@ func TestConcurrentExportsNeverShareALine(t *testing.T) {
 			t.Errorf("%d lines charged, want %d", len(seen), 2*patients)
 		}
 	})
+}
+
+func TestLineReversedAndSupportedAgainIsChargedAgain(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		record := func(res *rules.Result) {
+			t.Helper()
+			if err := s.RecordEvaluation(ctx, "t1", "p1", res, sampleRecord()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		record(sampleResult())
+		exportOct(t, s, false)
+		var got []string
+		for range 2 {
+			record(withoutCode("99454"))
+			b := exportOct(t, s, false)
+			got = append(got, actions(b)...)
+			record(sampleResult())
+			b = exportOct(t, s, false)
+			got = append(got, actions(b)...)
+			if len(b.Lines) == 1 && b.Lines[0].Units != 1 {
+				t.Errorf("the charge again has %d units", b.Lines[0].Units)
+			}
+		}
+		if want := []string{"reverse 99454", "charge 99454", "reverse 99454", "charge 99454"}; !slices.Equal(got, want) {
+			t.Errorf("batches = %v, want %v", got, want)
+		}
+		if b := exportOct(t, s, false); len(b.Lines) != 0 {
+			t.Errorf("then: %v", actions(b))
+		}
+		var cycles int
+		if err := s.db.QueryRowContext(ctx, `SELECT max(cycle) FROM export_batch_lines`).Scan(&cycles); err != nil || cycles != 3 {
+			t.Errorf("cycles = %d, %v; want 3", cycles, err)
+		}
+	})
+}
+
+// A store with batches from before 0009 keeps them: each line's rows are
+// its first cycle.
+func TestMigration0009KeepsEarlierBatches(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		old := openTest(t, dsn, Options{Now: fixedClock, migrateTo: 8})
+		if err := old.RecordEvaluation(ctx, "t1", "p1", sampleResult(), sampleRecord()); err != nil {
+			t.Fatal(err)
+		}
+		line := fhirmapID("t1", "p1", "99454", d("2026-09-03"))
+		for _, q := range []string{
+			`INSERT INTO export_batches (tenant, created_at, month, format, requested_by) VALUES ('t1', ?, '2026-10', 'csv', 'old')`,
+			`INSERT INTO export_batch_lines (batch_id, line_id, action, units) VALUES (1, ?, 'charge', 1)`,
+			`UPDATE code_lines SET state = 'exported' WHERE line_id = ?`,
+		} {
+			arg := any(line)
+			if strings.HasPrefix(q, "INSERT INTO export_batches") {
+				arg = old.d.timeArg(testNow)
+			}
+			if _, err := old.db.ExecContext(ctx, old.q(q), arg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		old.Close()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		b, err := s.ExportBatch(ctx, "t1", 1)
+		if err != nil || len(b.Lines) != 1 || b.Lines[0].Cycle != 1 || b.Lines[0].PriorState != StateBillable {
+			t.Fatalf("the old batch after 0009: %+v, %v", b, err)
+		}
+		// Its charge is open: the next batch charges only 99453.
+		if got := actions(exportOct(t, s, false)); !slices.Equal(got, []string{"charge 99453"}) {
+			t.Errorf("next batch = %v", got)
+		}
+	})
+}
+
+func fhirmapID(tenant, patient, code string, start rules.Date) string {
+	return fhirmap.IdentifierValue(tenant, patient, code, start, rules.CMSPFS2026)
 }
