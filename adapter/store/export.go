@@ -105,6 +105,15 @@ JOIN export_batch_lines c ON c.line_id = l.line_id AND c.action = 'charge'
 LEFT JOIN patients p ON p.tenant = l.tenant AND p.patient_id = l.patient_id
 WHERE l.tenant = ? AND l.dos >= ? AND l.dos < ? AND l.state = 'withdrawn'
 AND NOT EXISTS (SELECT 1 FROM export_batch_lines r WHERE r.line_id = c.line_id AND r.action = 'reverse' AND r.cycle = c.cycle)`
+	// selectChanged: exported lines of the month whose units changed since
+	// their open charge (a later evaluation found more or fewer minutes for
+	// 99458): the charge is reversed and the line charged again with its
+	// units now, in the next cycle.
+	selectChanged = `SELECT ` + exportLineColumns + `, c.units, c.cycle, l.units FROM code_lines l
+JOIN export_batch_lines c ON c.line_id = l.line_id AND c.action = 'charge'
+LEFT JOIN patients p ON p.tenant = l.tenant AND p.patient_id = l.patient_id
+WHERE l.tenant = ? AND l.dos >= ? AND l.dos < ? AND l.state = 'exported' AND c.units <> l.units
+AND NOT EXISTS (SELECT 1 FROM export_batch_lines r WHERE r.line_id = c.line_id AND r.action = 'reverse' AND r.cycle = c.cycle)`
 	// reexported: a line withdrawn and supported again before its reversal
 	// left is back where it was, exported, rather than charged twice.
 	reexported = `UPDATE code_lines SET state = 'exported', updated_at = ?
@@ -170,7 +179,11 @@ func (s *Store) Export(ctx context.Context, req ExportRequest, encode EncodeFunc
 		if err != nil {
 			return err
 		}
-		b.Lines = append(charges, reversals...)
+		changed, err := s.changedLines(ctx, tx, req.Tenant, from, to)
+		if err != nil {
+			return err
+		}
+		b.Lines = append(append(charges, reversals...), changed...)
 		sortExportLines(b.Lines)
 		if err := tx.QueryRowContext(ctx, s.q(insertBatch), req.Tenant, at, req.Month, req.Format, req.RequestedBy).Scan(&b.ID); err != nil {
 			return err
@@ -223,6 +236,29 @@ func (s *Store) exportLines(ctx context.Context, tx *sql.Tx, query, action strin
 	return out, rows.Err()
 }
 
+// changedLines are the reversal and the new charge of each exported line
+// whose units changed.
+func (s *Store) changedLines(ctx context.Context, tx *sql.Tx, tenant, from, to string) ([]ExportLine, error) {
+	rows, err := tx.QueryContext(ctx, s.q(selectChanged), tenant, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ExportLine
+	for rows.Next() {
+		var units int
+		l, err := scanExportLine(scanPlus{rows, []any{&units}})
+		if err != nil {
+			return nil, err
+		}
+		l.Action, l.PriorState = ActionReverse, StateExported
+		again := l
+		again.Action, again.Units, again.Cycle = ActionCharge, units, l.Cycle+1
+		out = append(out, l, again)
+	}
+	return out, rows.Err()
+}
+
 func scanExportLine(sc interface{ Scan(...any) error }) (ExportLine, error) {
 	var l ExportLine
 	var kind, ruleSet, state string
@@ -234,7 +270,8 @@ func scanExportLine(sc interface{ Scan(...any) error }) (ExportLine, error) {
 	return l, err
 }
 
-// sortExportLines orders a batch by patient, DOS, code, action and line,
+// sortExportLines orders a batch by patient, DOS, code, action (reverse
+// first) and line,
 // so the same lines always make the same file.
 func sortExportLines(ls []ExportLine) {
 	slices.SortFunc(ls, func(a, b ExportLine) int {
@@ -247,7 +284,8 @@ func sortExportLines(ls []ExportLine) {
 		if c := strings.Compare(a.Code, b.Code); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Action, b.Action); c != 0 {
+		// A reversal before the charge that replaces it.
+		if c := strings.Compare(b.Action, a.Action); c != 0 {
 			return c
 		}
 		return strings.Compare(a.LineID, b.LineID)

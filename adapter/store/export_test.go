@@ -415,3 +415,38 @@ func TestMigration0009KeepsEarlierBatches(t *testing.T) {
 func fhirmapID(tenant, patient, code string, start rules.Date) string {
 	return fhirmap.IdentifierValue(tenant, patient, code, start, rules.CMSPFS2026)
 }
+
+func TestExportedLineWhoseUnitsChangedIsReversedAndChargedAgain(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		// A month of October with 99457 and two units of 99458.
+		res := func(units int) *rules.Result {
+			r := sampleResult()
+			r.Months[0].Window = rules.Window{Kind: rules.CalendarMonth, Start: d("2026-10-01"), End: d("2026-10-31")}
+			r.Months[0].Lines = []rules.CodeLine{{Code: "99457", Units: 1, DOS: d("2026-10-31")}, {Code: "99458", Units: units, DOS: d("2026-10-31")}}
+			return r
+		}
+		if err := s.RecordEvaluation(ctx, "t1", "p1", res(2), sampleRecord()); err != nil {
+			t.Fatal(err)
+		}
+		exportOct(t, s, false)
+		if err := s.RecordEvaluation(ctx, "t1", "p1", res(1), sampleRecord()); err != nil {
+			t.Fatal(err)
+		}
+		b := exportOct(t, s, false)
+		var got []string
+		for _, l := range b.Lines {
+			got = append(got, fmt.Sprintf("%s %s %d", l.Action, l.Code, l.Units))
+		}
+		if want := []string{"reverse 99458 2", "charge 99458 1"}; !slices.Equal(got, want) {
+			t.Fatalf("batch = %v, want %v", got, want)
+		}
+		if b := exportOct(t, s, false); len(b.Lines) != 0 {
+			t.Errorf("then: %v", actions(b))
+		}
+		if st := lineStates(t, s); st["p1 99458"] != StateExported {
+			t.Errorf("99458 is %s", st["p1 99458"])
+		}
+	})
+}
