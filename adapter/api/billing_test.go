@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter"
 )
 
 // recordingExporter stands in for the command's wiring of adapter/billing
@@ -97,4 +99,27 @@ func TestBillingExportWithoutAnExporterIsNotFound(t *testing.T) {
 	s := newTestServer(t, withTokens(), nil)
 	w := s.do(t, req{method: http.MethodPost, target: "/fhir/$rpm-billing-export?month=2026-10&format=csv", token: fullToken})
 	require.Equal(t, http.StatusNotFound, w.Code)
+}
+
+func TestBillingExportIsAudited(t *testing.T) {
+	aud := &recordingAuditor{}
+	cfg := withTokens()
+	cfg.Billing = &recordingExporter{}
+	cfg.Auditor = aud
+	s := newTestServer(t, cfg, nil)
+	w := s.do(t, req{method: http.MethodPost, target: "/fhir/$rpm-billing-export?month=2026-10&format=csv", token: fullToken})
+	require.Equal(t, http.StatusOK, w.Code)
+	w = s.do(t, req{method: http.MethodPost, target: "/fhir/$rpm-billing-export?month=2026-10&format=csv", token: readToken})
+	require.Equal(t, http.StatusForbidden, w.Code)
+	evs := aud.events()
+	require.Len(t, evs, 2)
+	for i, want := range []struct {
+		label  string
+		status int
+	}{{fullLabel, 200}, {readLabel, 403}} {
+		require.Equal(t, adapter.AuditBillingExport, evs[i].Operation)
+		require.Equal(t, want.label, evs[i].Token)
+		require.Equal(t, want.status, evs[i].Status)
+		require.True(t, evs[i].Write)
+	}
 }
