@@ -51,6 +51,8 @@ func (s *Server) audit(c *gin.Context) {
 		if jobIDSyntax.MatchString(id) {
 			e.Job = jobRef(id) // the full id is the job's password
 		}
+	case "/fhir/$rpm-billing-export":
+		e.Operation = adapter.AuditBillingExport
 	default:
 		return
 	}

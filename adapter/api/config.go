@@ -74,6 +74,9 @@ type Config struct {
 	Jobs adapter.GroupJobs
 	// Auditor records who read or wrote which patient; nil records nothing.
 	Auditor adapter.Auditor
+	// Billing makes billing export batches ($rpm-billing-export, billing.go);
+	// nil answers 404.
+	Billing BillingExporter
 	// Canonical is the product's canonical base; "" means
 	// fhirmap.DefaultCanonical.
 	Canonical string

@@ -122,6 +122,7 @@ func (s *Server) routes() *gin.Engine {
 	ops.POST("/Group/:id/$rpm-eligibility-write", writeOperation, s.groupOperation)
 	ops.GET("/_jobs/:id", s.jobStatus)
 	ops.DELETE("/_jobs/:id", s.jobDelete)
+	ops.POST("/$rpm-billing-export", s.billingExport)
 	return e
 }
 

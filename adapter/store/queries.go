@@ -17,7 +17,7 @@ const (
 	// withdrawOverlapping and deleteOverlapping supersede the periods a moved
 	// anchor replaced.
 	withdrawOverlapping = `UPDATE code_lines SET state = 'withdrawn', withdrawn_at = ?, updated_at = ?` + overlapping +
-		` AND state IN ('planned', 'billable')`
+		` AND state IN ('planned', 'billable', 'exported')`
 	deleteOverlapping = `DELETE FROM evaluations` + overlapping
 )
 

@@ -26,6 +26,7 @@ commands:
   evaluate   evaluate patients for a month or an as-of date and write the results
   generate   write a deterministic synthetic Bulk Data export
   serve      run the FHIR-shaped eligibility API
+  export     export the store's code lines of a month for billing (CSV or HL7 v2)
 
 Run "rpm-adapter <command> -h" for the flags of a command.
 `
@@ -58,6 +59,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		err = runGenerate(args[1:], stdout, stderr, getenv)
 	case "serve":
 		err = runServe(ctx, args[1:], stdout, stderr, getenv)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, stderr, getenv)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	db := registerServeDB(fs)
 	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
 	rescueAfter := fs.Duration("job-rescue-after", jobs.DefaultRescueAfter, "a job member still running this long (its replica died) is evaluated again; must exceed --job-timeout")
+	bill := registerServeBilling(fs)
 	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
@@ -97,6 +98,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usagef("%v", err)
 	}
 	cfg.Jobs = q
+	cfg.Billing = bill.exporter(st, c.tenant, c.organization)
 	// The store keeps the audit trail; --audit-log keeps it too.
 	cfg.Auditor = st
 	if audit != nil {
