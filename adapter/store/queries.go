@@ -11,7 +11,7 @@ import (
 // its prepared statements itself.
 
 const (
-	selectWindowLines = `SELECT line_id FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`
+	selectWindowLines = `SELECT line_id, state FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`
 
 	overlapping = ` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start <> ? AND window_start <= ? AND window_end >= ?`
 	// withdrawOverlapping and deleteOverlapping supersede the periods a moved
@@ -23,7 +23,7 @@ const (
 
 func recordingStatements() []string {
 	return []string{upsertPatient, upsertEvaluation, upsertLine, withdrawLine, selectWindowLines,
-		withdrawOverlapping, deleteOverlapping, upsertWritten}
+		withdrawOverlapping, deleteOverlapping, upsertWritten, revokeApproval}
 }
 
 // prepare prepares the recording's statements, outside any transaction: on
