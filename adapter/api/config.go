@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -74,6 +75,8 @@ type Config struct {
 	Jobs adapter.GroupJobs
 	// Auditor records who read or wrote which patient; nil records nothing.
 	Auditor adapter.Auditor
+	// UI, when set, serves the worklist page under /ui/ (adapter/ui).
+	UI http.Handler
 	// Canonical is the product's canonical base; "" means
 	// fhirmap.DefaultCanonical.
 	Canonical string

@@ -77,18 +77,20 @@ const billedStates = `('billable', 'approved', 'exported')`
 // worklistArgs. Patients appear when the month or a period in it was
 // evaluated, or when their latest recording could not evaluate them.
 const worklistBase = `WITH per AS (
-	SELECT patient_id, window_start, days, provisional, progress_have, progress_need, progress_missing,
-		progress_days_left, progress_reachable,
-		ROW_NUMBER() OVER (PARTITION BY patient_id ORDER BY window_start DESC) AS rn
-	FROM evaluations
-	WHERE tenant = ? AND window_kind = 'period' AND window_start <= ? AND window_end >= ?
-		AND (window_end <= ? OR provisional = TRUE)
+	SELECT e.patient_id, e.window_start, e.days, e.provisional, e.progress_have, e.progress_need, e.progress_missing,
+		e.progress_days_left, e.progress_reachable,
+		ROW_NUMBER() OVER (PARTITION BY e.patient_id ORDER BY
+			CASE WHEN pa.as_of >= ? AND pa.as_of <= ? AND e.window_start <= pa.as_of AND e.window_end >= pa.as_of THEN 0
+				WHEN e.window_end <= ? THEN 1 ELSE 2 END, e.window_start DESC) AS rn
+	FROM evaluations e JOIN patients pa ON pa.tenant = e.tenant AND pa.patient_id = e.patient_id
+	WHERE e.tenant = ? AND e.window_kind = 'period' AND e.window_start <= ? AND e.window_end >= ?
+		AND (e.window_end <= ? OR e.provisional = TRUE)
 ), mon AS (
 	SELECT patient_id, minutes FROM evaluations WHERE tenant = ? AND window_kind = 'month' AND window_start = ?
 ), bill AS (
 	SELECT DISTINCT patient_id FROM code_lines WHERE tenant = ? AND dos >= ? AND dos <= ? AND state IN ` + billedStates + `
 ), w AS (
-	SELECT pt.patient_id, pt.display_name, pt.mrn, pt.not_evaluated,
+	SELECT pt.patient_id, pt.display_name, pt.mrn, pt.not_evaluated, per.window_start AS period_start,
 		CASE WHEN per.patient_id IS NULL AND mon.patient_id IS NULL THEN 5
 			WHEN per.patient_id IS NULL THEN 4
 			WHEN per.days >= 16 THEN 3
@@ -105,11 +107,11 @@ const worklistBase = `WITH per AS (
 	LEFT JOIN bill ON bill.patient_id = pt.patient_id
 	WHERE pt.tenant = ? AND (per.patient_id IS NOT NULL OR mon.patient_id IS NOT NULL OR pt.not_evaluated <> '')
 )
-SELECT patient_id, display_name, mrn, not_evaluated, rnk FROM w`
+SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w`
 
 func worklistArgs(tenant string, month rules.Date) []any {
 	first, last := month.MonthStart(), month.MonthEnd()
-	return []any{tenant, dateArg(last), dateArg(first), dateArg(last), tenant, dateArg(first),
+	return []any{dateArg(first), dateArg(last), dateArg(last), tenant, dateArg(last), dateArg(first), dateArg(last), tenant, dateArg(first),
 		tenant, dateArg(first), dateArg(last), tenant}
 }
 
@@ -145,17 +147,20 @@ func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, e
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	var out []WorklistRow
+	var starts []rules.Date // the period the ranking chose, per row
 	index := map[string]int{}
 	for rows.Next() {
 		var r WorklistRow
 		var name, mrn sql.NullString
-		if err := rows.Scan(&r.PatientID, &name, &mrn, &r.NotEvaluated, &r.Rank); err != nil {
+		var start rules.Date
+		if err := rows.Scan(&r.PatientID, &name, &mrn, &r.NotEvaluated, &r.Rank, dateScan{&start}); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		r.DisplayName, r.MRN = name.String, mrn.String
 		index[r.PatientID] = len(out)
 		out = append(out, r)
+		starts = append(starts, start)
 	}
 	if err := closeRows(rows); err != nil {
 		return nil, err
@@ -163,14 +168,14 @@ func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, e
 	if len(out) == 0 {
 		return out, nil
 	}
-	if err := s.fillWorklist(ctx, q.Tenant, q.Month, out, index); err != nil {
+	if err := s.fillWorklist(ctx, q.Tenant, q.Month, out, starts, index); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // fillWorklist reads the page's windows and lines, two queries for the page.
-func (s *Store) fillWorklist(ctx context.Context, tenant string, month rules.Date, out []WorklistRow, index map[string]int) error {
+func (s *Store) fillWorklist(ctx context.Context, tenant string, month rules.Date, out []WorklistRow, starts []rules.Date, index map[string]int) error {
 	first, last := month.MonthStart(), month.MonthEnd()
 	ids := make([]any, 0, len(out))
 	for _, r := range out {
@@ -190,10 +195,8 @@ ORDER BY patient_id, window_kind DESC, window_start`, args...)
 		switch {
 		case e.Window.Kind == rules.CalendarMonth && e.Window.Start == first:
 			r.Month = e
-		case e.Window.Kind == rules.Period30 && (e.Window.End <= last || e.Provisional):
-			if r.Period == nil || e.Window.Start > r.Period.Window.Start {
-				r.Period = e
-			}
+		case e.Window.Kind == rules.Period30 && e.Window.Start == starts[index[e.PatientID]]:
+			r.Period = e
 		}
 	}
 	lines, err := s.linesWhere(ctx, `tenant = ? AND patient_id IN `+in+` AND window_start <= ? AND window_end >= ? AND state <> 'withdrawn'`, args...)
@@ -234,6 +237,35 @@ func (s *Store) linesWhere(ctx context.Context, where string, args ...any) ([]Co
 	return out, closeRows(rows)
 }
 
+// PeriodOfMonth picks the 30-day period the worklist shows for a month
+// from a patient's evaluations, as Worklist does: the one containing the
+// patient's as-of date when that falls in the month, else the latest one
+// ending in the month, else the latest open one overlapping it; nil when
+// none.
+func PeriodOfMonth(evs []Evaluation, month, asOf rules.Date) *Evaluation {
+	first, last := month.MonthStart(), month.MonthEnd()
+	var best *Evaluation
+	pref := func(e *Evaluation) int {
+		switch {
+		case asOf != rules.NoDate && asOf >= first && asOf <= last && e.Window.Contains(asOf):
+			return 0
+		case e.Window.End <= last:
+			return 1
+		}
+		return 2
+	}
+	for i := range evs {
+		e := &evs[i]
+		if e.Window.Kind != rules.Period30 || e.Window.Start > last || e.Window.End < first || (e.Window.End > last && !e.Provisional) {
+			continue
+		}
+		if best == nil || pref(e) < pref(best) || (pref(e) == pref(best) && e.Window.Start > best.Window.Start) {
+			best = e
+		}
+	}
+	return best
+}
+
 // WorklistSummary is the worklist's header for a month.
 type WorklistSummary struct {
 	Patients     int // rows of the unfiltered worklist
@@ -253,7 +285,7 @@ func (s *Store) Summary(ctx context.Context, tenant string, month rules.Date) (W
 	sum := WorklistSummary{Units: map[string]int{}}
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN rnk IN (0, 1) THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN billed = TRUE THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN rnk = 5 THEN 1 ELSE 0 END), 0) FROM (`+
-		strings.Replace(worklistBase, "SELECT patient_id, display_name, mrn, not_evaluated, rnk FROM w", "SELECT rnk, billed FROM w", 1)+`) t`),
+		strings.Replace(worklistBase, "SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w", "SELECT rnk, billed FROM w", 1)+`) t`),
 		worklistArgs(tenant, month)...).Scan(&sum.Patients, &sum.NeedsAction, &sum.Billable, &sum.NotEvaluated)
 	if err != nil {
 		return sum, fmt.Errorf("store: %w", err)
