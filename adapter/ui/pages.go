@@ -34,8 +34,8 @@ var funcs = template.FuncMap{
 		}
 		return min(100, have*100/need)
 	},
-	"dollars": fees.Dollars,
-	"monthName": func(d rules.Date) string { return d.Time().Format("January 2006") },
+	"dollars":    fees.Dollars,
+	"monthName":  func(d rules.Date) string { return d.Time().Format("January 2006") },
 	"monthParam": func(d rules.Date) string { return d.Time().Format("2006-01") },
 	"date":       func(d rules.Date) string { return d.String() },
 	"day":        func(d rules.Date) string { return d.Time().Format("Mon 2") },
