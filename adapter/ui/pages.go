@@ -137,6 +137,8 @@ func viewRow(r store.WorklistRow) row {
 			v.Reach = "16 can still be reached"
 		case p.Provisional && p.Progress != nil && p.Progress.Reachable:
 			v.Reach = fmt.Sprintf("16 out of reach; %d (99445) can still be reached", p.Progress.Need)
+		case p.RuleSet == rules.CMSPFS2026 && p.Days >= rules.ShortDeviceDays && p.Provisional:
+			v.Reach = fmt.Sprintf("16 out of reach; the %d days of 99445 reached", rules.ShortDeviceDays)
 		case p.RuleSet == rules.CMSPFS2026 && p.Days >= rules.ShortDeviceDays:
 			v.Reach = fmt.Sprintf("16 out of reach; %d met (99445)", rules.ShortDeviceDays)
 		default:
