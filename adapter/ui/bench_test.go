@@ -85,5 +85,7 @@ func benchPage(b *testing.B, path string) {
 func BenchmarkWorklistFirstPage(b *testing.B)   { benchPage(b, "/ui/?month=2026-10") }
 func BenchmarkWorklistLastPage(b *testing.B)    { benchPage(b, "/ui/?month=2026-10&page=100") }
 func BenchmarkWorklistNeedsAction(b *testing.B) { benchPage(b, "/ui/?month=2026-10&filter=action") }
-func BenchmarkWorklistBillable(b *testing.B)    { benchPage(b, "/ui/?month=2026-10&filter=billable&page=5") }
+func BenchmarkWorklistBillable(b *testing.B) {
+	benchPage(b, "/ui/?month=2026-10&filter=billable&page=5")
+}
 func BenchmarkWorklistPatientPage(b *testing.B) { benchPage(b, "/ui/patient/pt-04242?month=2026-10") }
