@@ -24,12 +24,14 @@ type uiFlags struct {
 	requireApproval bool
 	feeSchedule     string
 	testNow         string
+	seedSample      bool
 }
 
 func registerUI(fs *flag.FlagSet) *uiFlags {
 	var f uiFlags
 	fs.BoolVar(&f.requireApproval, "require-approval", false, "billing export carries only lines a provider approved on the worklist (stored in the store's settings)")
 	fs.StringVar(&f.feeSchedule, "fee-schedule", "", "CSV code,amount pricing the worklist's estimate (default: the embedded CY2026 national non-facility amounts)")
+	fs.BoolVar(&f.seedSample, "seed-sample", true, "with the embedded sample: evaluate its group at start for every month with data and no results in the store (the worklist is filled)")
 	fs.StringVar(&f.testNow, "test-now", "", "for tests: the clock of evaluations and pages, an RFC 3339 instant (default: the real clock)")
 	return &f
 }
@@ -74,7 +76,7 @@ func setupUI(ctx context.Context, f *uiFlags, cfg *api.Config, st *store.Store, 
 	if err := st.SetRequireApproval(ctx, f.requireApproval); err != nil {
 		return err
 	}
-	if c.source == "" && c.fhirBase == "" {
+	if f.seedSample && c.source == "" && c.fhirBase == "" {
 		if err := seedSample(ctx, c, st, svc, now, cfg.Location, logger); err != nil {
 			return err
 		}
