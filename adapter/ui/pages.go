@@ -28,12 +28,7 @@ type page struct {
 }
 
 var funcs = template.FuncMap{
-	"pct": func(have, need int) int {
-		if need <= 0 {
-			return 0
-		}
-		return min(100, have*100/need)
-	},
+	"min16":      func(n int) int { return min(n, rules.DeviceDays) },
 	"dollars":    fees.Dollars,
 	"monthName":  func(d rules.Date) string { return d.Time().Format("January 2006") },
 	"monthParam": func(d rules.Date) string { return d.Time().Format("2006-01") },
@@ -102,6 +97,9 @@ type row struct {
 	Codes      []lineView
 	Tasks      []string
 	Approvable []string // "patient:line" of the closed windows' billable lines
+	// Low is the meter's "low" mark: 16 for a row behind pace or out of
+	// reach (drawn as low), 1 otherwise; the status text says the same.
+	Low int
 }
 
 type lineView struct {
@@ -127,7 +125,10 @@ func lineLabel(l store.CodeLine) string {
 }
 
 func viewRow(r store.WorklistRow) row {
-	v := row{WorklistRow: r, Status: statusText[r.Rank]}
+	v := row{WorklistRow: r, Status: statusText[r.Rank], Low: 1}
+	if r.Rank == store.RankBehind || r.Rank == store.RankOutOfReach {
+		v.Low = rules.DeviceDays
+	}
 	if p := r.Period; p != nil {
 		v.Need, v.Open = rules.DeviceDays, p.Provisional
 		switch {

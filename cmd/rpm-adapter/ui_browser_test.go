@@ -193,6 +193,12 @@ func TestUIInABrowser(t *testing.T) {
 		bdo(t, ctx, chromedp.Navigate(base+"/ui/?month=2026-10"), chromedp.WaitVisible(chromedp.ID("worklist")))
 		rows := brun(t, ctx, chromedp.Evaluate[[]pageRow](readRows))
 		screenshot(t, ctx, shots, "worklist")
+		// The top of the page, the window's size: the README's picture.
+		top := brun(t, ctx, chromedp.CaptureScreenshot())
+		require.NoError(t, os.WriteFile(filepath.Join(shots, "worklist-top.png"), top, 0o644))
+		if extra := os.Getenv("RPM_UI_SCREENSHOTS"); extra != "" {
+			require.NoError(t, os.WriteFile(filepath.Join(extra, "worklist-top.png"), top, 0o644))
+		}
 		assert.Equal(t, "55", brun(t, ctx, chromedp.Text(chromedp.ID("sum-patients"))))
 		want := expectedOctober(t)
 		// The worked cases, in the page's order, with the page's days and
