@@ -75,22 +75,21 @@ const billedStates = `('billable', 'approved', 'exported')`
 
 // worklistBase is the ranked row set of a month; its arguments are
 // worklistArgs. Patients appear when the month or a period in it was
-// evaluated, or when their latest recording could not evaluate them.
-const worklistBase = `WITH per AS (
-	SELECT e.patient_id, e.window_start, e.days, e.provisional, e.progress_have, e.progress_need, e.progress_missing,
-		e.progress_days_left, e.progress_reachable,
-		ROW_NUMBER() OVER (PARTITION BY e.patient_id ORDER BY
-			CASE WHEN pa.as_of >= ? AND pa.as_of <= ? AND e.window_start <= pa.as_of AND e.window_end >= pa.as_of THEN 0
-				WHEN e.window_end <= ? THEN 1 ELSE 2 END, e.window_start DESC) AS rn
-	FROM evaluations e JOIN patients pa ON pa.tenant = e.tenant AND pa.patient_id = e.patient_id
-	WHERE e.tenant = ? AND e.window_kind = 'period' AND e.window_start <= ? AND e.window_end >= ?
-		AND (e.window_end <= ? OR e.provisional = TRUE)
-), mon AS (
-	SELECT patient_id, minutes FROM evaluations WHERE tenant = ? AND window_kind = 'month' AND window_start = ?
-), bill AS (
-	SELECT DISTINCT patient_id FROM code_lines WHERE tenant = ? AND dos >= ? AND dos <= ? AND state IN ` + billedStates + `
+// evaluated, or when their latest recording could not evaluate them. Every
+// lookup is by the primary key of evaluations (tenant, patient, kind,
+// start) or the patient index of code_lines, so the cost grows with the
+// patients, not their square.
+const worklistBase = `WITH w0 AS (
+	SELECT pt.patient_id, pt.display_name, pt.mrn, pt.not_evaluated,
+		(SELECT e.window_start FROM evaluations e
+		WHERE e.tenant = pt.tenant AND e.patient_id = pt.patient_id AND e.window_kind = 'period'
+			AND e.window_start <= ? AND e.window_end >= ? AND (e.window_end <= ? OR e.provisional = TRUE)
+		ORDER BY CASE WHEN pt.as_of >= ? AND pt.as_of <= ? AND e.window_start <= pt.as_of AND e.window_end >= pt.as_of THEN 0
+			WHEN e.window_end <= ? THEN 1 ELSE 2 END, e.window_start DESC
+		LIMIT 1) AS period_start
+	FROM patients pt WHERE pt.tenant = ?
 ), w AS (
-	SELECT pt.patient_id, pt.display_name, pt.mrn, pt.not_evaluated, per.window_start AS period_start,
+	SELECT w0.patient_id, w0.display_name, w0.mrn, w0.not_evaluated, w0.period_start,
 		CASE WHEN per.patient_id IS NULL AND mon.patient_id IS NULL THEN 5
 			WHEN per.patient_id IS NULL THEN 4
 			WHEN per.days >= 16 THEN 3
@@ -100,19 +99,23 @@ const worklistBase = `WITH per AS (
 			ELSE 2 END AS rnk,
 		COALESCE(per.progress_days_left - per.progress_missing, 9999) AS slack,
 		COALESCE(per.days, -1) AS pdays, COALESCE(mon.minutes, -1) AS mmin,
-		bill.patient_id IS NOT NULL AS billed
-	FROM patients pt
-	LEFT JOIN per ON per.patient_id = pt.patient_id AND per.rn = 1
-	LEFT JOIN mon ON mon.patient_id = pt.patient_id
-	LEFT JOIN bill ON bill.patient_id = pt.patient_id
-	WHERE pt.tenant = ? AND (per.patient_id IS NOT NULL OR mon.patient_id IS NOT NULL OR pt.not_evaluated <> '')
+		EXISTS (SELECT 1 FROM code_lines c WHERE c.tenant = ? AND c.patient_id = w0.patient_id
+			AND c.dos >= ? AND c.dos <= ? AND c.state IN ` + billedStates + `) AS billed
+	FROM w0
+	LEFT JOIN evaluations per ON per.tenant = ? AND per.patient_id = w0.patient_id AND per.window_kind = 'period'
+		AND per.window_start = w0.period_start
+	LEFT JOIN evaluations mon ON mon.tenant = ? AND mon.patient_id = w0.patient_id AND mon.window_kind = 'month'
+		AND mon.window_start = ?
+	WHERE per.patient_id IS NOT NULL OR mon.patient_id IS NOT NULL OR w0.not_evaluated <> ''
 )
-SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w`
+` + worklistSelect
+
+// worklistSelect ends worklistBase; Summary and WorklistPage replace it.
+const worklistSelect = `SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w`
 
 func worklistArgs(tenant string, month rules.Date) []any {
-	first, last := month.MonthStart(), month.MonthEnd()
-	return []any{dateArg(first), dateArg(last), dateArg(last), tenant, dateArg(last), dateArg(first), dateArg(last), tenant, dateArg(first),
-		tenant, dateArg(first), dateArg(last), tenant}
+	first, last := dateArg(month.MonthStart()), dateArg(month.MonthEnd())
+	return []any{last, first, last, first, last, last, tenant, tenant, first, last, tenant, tenant, first}
 }
 
 func filterWhere(f WorklistFilter) (string, error) {
@@ -133,18 +136,47 @@ func filterWhere(f WorklistFilter) (string, error) {
 // (days left minus days missing: the least first), then by days and
 // minutes (the most first), then by patient id.
 func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, error) {
+	rows, _, err := s.worklist(ctx, q, false)
+	return rows, err
+}
+
+// WorklistPage is Worklist and Summary together, ranking the month once:
+// the page's rows and the month's header.
+func (s *Store) WorklistPage(ctx context.Context, q WorklistQuery) ([]WorklistRow, WorklistSummary, error) {
+	rows, sum, err := s.worklist(ctx, q, true)
+	if err != nil {
+		return nil, sum, err
+	}
+	if len(rows) == 0 { // past the last page: no row carries the counts
+		sum, err = s.Summary(ctx, q.Tenant, q.Month)
+		return rows, sum, err
+	}
+	err = s.lineTotals(ctx, q.Tenant, q.Month, &sum)
+	return rows, sum, err
+}
+
+func (s *Store) worklist(ctx context.Context, q WorklistQuery, counts bool) ([]WorklistRow, WorklistSummary, error) {
+	sum := WorklistSummary{Units: map[string]int{}}
 	where, err := filterWhere(q.Filter)
 	if err != nil {
-		return nil, err
+		return nil, sum, err
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	query := worklistBase + where + fmt.Sprintf(" ORDER BY rnk, slack, pdays DESC, mmin DESC, patient_id LIMIT %d OFFSET %d", limit, max(q.Offset, 0))
+	base := worklistBase
+	if counts {
+		// The header's counts over every row, before the filter.
+		base = strings.Replace(worklistBase, worklistSelect, `SELECT * FROM (SELECT w.*, COUNT(*) OVER () AS n_all,
+	SUM(CASE WHEN rnk IN (0, 1) THEN 1 ELSE 0 END) OVER () AS n_action,
+	SUM(CASE WHEN billed = TRUE THEN 1 ELSE 0 END) OVER () AS n_billed,
+	SUM(CASE WHEN rnk = 5 THEN 1 ELSE 0 END) OVER () AS n_ne FROM w) t`, 1)
+	}
+	query := base + where + fmt.Sprintf(" ORDER BY rnk, slack, pdays DESC, mmin DESC, patient_id LIMIT %d OFFSET %d", limit, max(q.Offset, 0))
 	rows, err := s.db.QueryContext(ctx, s.q(query), worklistArgs(q.Tenant, q.Month)...)
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, sum, fmt.Errorf("store: %w", err)
 	}
 	var out []WorklistRow
 	var starts []rules.Date // the period the ranking chose, per row
@@ -153,9 +185,15 @@ func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, e
 		var r WorklistRow
 		var name, mrn sql.NullString
 		var start rules.Date
-		if err := rows.Scan(&r.PatientID, &name, &mrn, &r.NotEvaluated, &r.Rank, dateScan{&start}); err != nil {
+		dest := []any{&r.PatientID, &name, &mrn, &r.NotEvaluated, &r.Rank, dateScan{&start}}
+		if counts {
+			// w's columns (slack, pdays, mmin and billed unused), then the counts.
+			dest = []any{&r.PatientID, &name, &mrn, &r.NotEvaluated, dateScan{&start}, &r.Rank, new(any), new(any), new(any),
+				new(any), &sum.Patients, &sum.NeedsAction, &sum.Billable, &sum.NotEvaluated}
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("store: %w", err)
+			return nil, sum, fmt.Errorf("store: %w", err)
 		}
 		r.DisplayName, r.MRN = name.String, mrn.String
 		index[r.PatientID] = len(out)
@@ -163,15 +201,15 @@ func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, e
 		starts = append(starts, start)
 	}
 	if err := closeRows(rows); err != nil {
-		return nil, err
+		return nil, sum, err
 	}
 	if len(out) == 0 {
-		return out, nil
+		return out, sum, nil
 	}
 	if err := s.fillWorklist(ctx, q.Tenant, q.Month, out, starts, index); err != nil {
-		return nil, err
+		return nil, sum, err
 	}
-	return out, nil
+	return out, sum, nil
 }
 
 // fillWorklist reads the page's windows and lines, two queries for the page.
@@ -285,30 +323,35 @@ func (s *Store) Summary(ctx context.Context, tenant string, month rules.Date) (W
 	sum := WorklistSummary{Units: map[string]int{}}
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN rnk IN (0, 1) THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN billed = TRUE THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN rnk = 5 THEN 1 ELSE 0 END), 0) FROM (`+
-		strings.Replace(worklistBase, "SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w", "SELECT rnk, billed FROM w", 1)+`) t`),
+		strings.Replace(worklistBase, worklistSelect, "SELECT rnk, billed FROM w", 1)+`) t`),
 		worklistArgs(tenant, month)...).Scan(&sum.Patients, &sum.NeedsAction, &sum.Billable, &sum.NotEvaluated)
 	if err != nil {
 		return sum, fmt.Errorf("store: %w", err)
 	}
+	return sum, s.lineTotals(ctx, tenant, month, &sum)
+}
+
+// lineTotals adds the month's billable lines by code to sum.
+func (s *Store) lineTotals(ctx context.Context, tenant string, month rules.Date, sum *WorklistSummary) error {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT code, COUNT(*), COALESCE(SUM(units), 0),
 	COALESCE(SUM(CASE WHEN state <> 'billable' THEN 1 ELSE 0 END), 0)
 FROM code_lines WHERE tenant = ? AND dos >= ? AND dos <= ? AND state IN `+billedStates+` GROUP BY code ORDER BY code`),
 		tenant, dateArg(month.MonthStart()), dateArg(month.MonthEnd()))
 	if err != nil {
-		return sum, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	for rows.Next() {
 		var code string
 		var n, units, approved int
 		if err := rows.Scan(&code, &n, &units, &approved); err != nil {
 			rows.Close()
-			return sum, fmt.Errorf("store: %w", err)
+			return fmt.Errorf("store: %w", err)
 		}
 		sum.Lines += n
 		sum.Approved += approved
 		sum.Units[code] = units
 	}
-	return sum, closeRows(rows)
+	return closeRows(rows)
 }
 
 // MonthsWithResults lists the calendar months (their first days) the

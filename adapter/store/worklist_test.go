@@ -105,6 +105,16 @@ func TestWorklistRanksWhatNeedsActionFirst(t *testing.T) {
 		if sum.Patients != 6 || sum.NeedsAction != 3 || sum.Billable != 1 || sum.NotEvaluated != 1 || sum.Lines != 1 || sum.Units["99454"] != 1 {
 			t.Errorf("summary %+v", sum)
 		}
+		for _, f := range []WorklistFilter{FilterAll, FilterBillable} {
+			_, psum, err := s.WorklistPage(ctx, WorklistQuery{Tenant: "t1", Month: d("2026-10-01"), Filter: f, Limit: 2})
+			if err != nil || psum.Patients != sum.Patients || psum.NeedsAction != sum.NeedsAction || psum.Billable != sum.Billable ||
+				psum.NotEvaluated != sum.NotEvaluated || psum.Lines != sum.Lines || psum.Units["99454"] != 1 {
+				t.Errorf("WorklistPage(%q) summary %+v, %v; Summary %+v", f, psum, err, sum)
+			}
+		}
+		if _, psum, err := s.WorklistPage(ctx, WorklistQuery{Tenant: "t1", Month: d("2026-10-01"), Offset: 50}); err != nil || psum.Patients != 6 {
+			t.Errorf("WorklistPage past the end: %+v, %v", psum, err)
+		}
 		months, err := s.MonthsWithResults(ctx, "t1")
 		if err != nil || len(months) != 2 || months[0] != d("2026-10-01") || months[1] != d("2026-08-01") {
 			t.Errorf("months %v, %v", months, err)

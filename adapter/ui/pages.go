@@ -208,18 +208,13 @@ func (h *Handler) worklist(w http.ResponseWriter, r *http.Request) {
 	pageNo, _ := strconv.Atoi(q.Get("page"))
 	pageNo = max(pageNo, 1)
 	ctx := r.Context()
-	rows, err := h.cfg.Store.Worklist(ctx, store.WorklistQuery{Tenant: h.cfg.Tenant, Month: month, Filter: filter,
+	rows, sum, err := h.cfg.Store.WorklistPage(ctx, store.WorklistQuery{Tenant: h.cfg.Tenant, Month: month, Filter: filter,
 		Offset: (pageNo - 1) * h.cfg.PageSize, Limit: h.cfg.PageSize + 1})
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown worklist filter") {
 			h.fail(w, r, &who, http.StatusBadRequest, "Unknown filter.")
 			return
 		}
-		h.fail(w, r, &who, http.StatusInternalServerError, "The store could not be read.")
-		return
-	}
-	sum, err := h.cfg.Store.Summary(ctx, h.cfg.Tenant, month)
-	if err != nil {
 		h.fail(w, r, &who, http.StatusInternalServerError, "The store could not be read.")
 		return
 	}
