@@ -23,7 +23,7 @@ const (
 
 func recordingStatements() []string {
 	return []string{upsertPatient, upsertEvaluation, upsertLine, withdrawLine, selectWindowLines,
-		withdrawOverlapping, deleteOverlapping, upsertWritten, revokeApproval}
+		withdrawOverlapping, deleteOverlapping, upsertWritten}
 }
 
 // prepare prepares the recording's statements, outside any transaction: on

@@ -151,7 +151,9 @@ WHERE cl.tenant = ? AND cl.patient_id = ? ORDER BY so.id`), tenant, patientID)
 }
 
 // revokeApproval takes back the approval in force of a line that a
-// recording moved out of approved (record.go).
+// recording moved out of approved (record.go). Not prepared at Open: it
+// runs only for approved lines, and a store opened at an earlier schema
+// version (a test of an upgrade) has no sign_offs to prepare it against.
 const revokeApproval = `UPDATE sign_offs SET revoked_at = ?, revoked_by = 'evaluation'
 WHERE line_id = ? AND decision = 'approved' AND revoked_at IS NULL
 	AND EXISTS (SELECT 1 FROM code_lines WHERE line_id = ? AND state <> 'approved')`
