@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -77,6 +78,8 @@ type Config struct {
 	// Billing makes billing export batches ($rpm-billing-export, billing.go);
 	// nil answers 404.
 	Billing BillingExporter
+	// UI, when set, serves the worklist page under /ui/ (adapter/ui).
+	UI http.Handler
 	// Canonical is the product's canonical base; "" means
 	// fhirmap.DefaultCanonical.
 	Canonical string

@@ -123,6 +123,7 @@ func (s *Server) routes() *gin.Engine {
 	ops.GET("/_jobs/:id", s.jobStatus)
 	ops.DELETE("/_jobs/:id", s.jobDelete)
 	ops.POST("/$rpm-billing-export", s.billingExport)
+	s.mountUI(e)
 	return e
 }
 

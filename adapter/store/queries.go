@@ -11,7 +11,7 @@ import (
 // its prepared statements itself.
 
 const (
-	selectWindowLines = `SELECT line_id FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`
+	selectWindowLines = `SELECT line_id, state FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`
 
 	overlapping = ` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start <> ? AND window_start <= ? AND window_end >= ?`
 	// withdrawOverlapping and deleteOverlapping supersede the periods a moved

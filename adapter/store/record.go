@@ -218,13 +218,18 @@ ON CONFLICT (tenant, patient_id, window_kind, window_start) DO UPDATE SET window
 	evaluated_at = excluded.evaluated_at`
 
 // upsertLine sets a line's state from the new evaluation, but only over the
-// states this package manages: a state a later issue adds (approved,
-// exported) is that issue's to change.
+// states this package manages: a state a later issue adds (exported) is that
+// issue's to change. An approved line stays approved while the evaluation
+// leaves it as it was (billable, same units and date of service); one it
+// changes takes the new state, and putLines takes the approval back.
 const upsertLine = `INSERT INTO code_lines (line_id, resource_id, tenant, patient_id, window_kind, window_start, window_end,
 	rule_set, code, units, dos, state, created_at, updated_at, withdrawn_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
 ON CONFLICT (line_id) DO UPDATE SET window_end = excluded.window_end, units = excluded.units, dos = excluded.dos,
-	state = CASE WHEN code_lines.state IN ('planned', 'billable', 'withdrawn') THEN excluded.state ELSE code_lines.state END,
+	state = CASE WHEN code_lines.state IN ('planned', 'billable', 'withdrawn') THEN excluded.state
+		WHEN code_lines.state = 'approved' AND (excluded.state <> 'billable' OR excluded.units <> code_lines.units
+			OR excluded.dos <> code_lines.dos) THEN excluded.state
+		ELSE code_lines.state END,
 	withdrawn_at = CASE WHEN code_lines.state IN ('planned', 'billable', 'withdrawn') THEN NULL ELSE code_lines.withdrawn_at END,
 	updated_at = excluded.updated_at`
 
@@ -274,14 +279,17 @@ func (s *Store) putLines(ctx context.Context, tx *sql.Tx, e *Evaluation, now tim
 	if err != nil {
 		return err
 	}
-	var old []string
+	var old, approved []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, st string
+		if err := rows.Scan(&id, &st); err != nil {
 			rows.Close()
 			return err
 		}
 		old = append(old, id)
+		if State(st) == StateApproved {
+			approved = append(approved, id)
+		}
 	}
 	if err := rows.Close(); err != nil {
 		return err
@@ -300,6 +308,13 @@ func (s *Store) putLines(ctx context.Context, tx *sql.Tx, e *Evaluation, now tim
 			if _, err := s.exec(ctx, tx, withdrawLine, at, at, id); err != nil {
 				return err
 			}
+		}
+	}
+	// An approved line the evaluation changed (or withdrew) is approved no
+	// more: its sign-off is taken back (signoff.go).
+	for _, id := range approved {
+		if _, err := s.exec(ctx, tx, revokeApproval, at, id, id); err != nil {
+			return err
 		}
 	}
 	return nil

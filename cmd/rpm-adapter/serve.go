@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var sec serveSecurity
 	sec.register(fs)
 	db := registerServeDB(fs)
+	uif := registerUI(fs)
 	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
 	rescueAfter := fs.Duration("job-rescue-after", jobs.DefaultRescueAfter, "a job member still running this long (its replica died) is evaluated again; must exceed --job-timeout")
 	bill := registerServeBilling(fs)
@@ -103,6 +104,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	cfg.Auditor = st
 	if audit != nil {
 		cfg.Auditor = adapter.Auditors{audit, st}
+	}
+	if err := setupUI(ctx, uif, &cfg, st, svc, &c, tlsCfg != nil || strings.HasPrefix(sec.publicURL, "https://"), logger); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -1,0 +1,8 @@
+package ui
+
+import (
+	"net/http"
+	"net/http/cookiejar"
+)
+
+func cookieJar() (http.CookieJar, error) { return cookiejar.New(nil) }
