@@ -84,6 +84,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	// The recording's statements name tables of every version; a store held
+	// at an older one (tests of the upgrade) runs them unprepared.
+	if opts.migrateTo != 0 && opts.migrateTo < LatestSchemaVersion() {
+		return s, nil
+	}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
