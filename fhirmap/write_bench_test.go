@@ -160,7 +160,7 @@ func BenchmarkWriteOperationOutcome(b *testing.B) {
 	issues := []Issue{
 		{ResourceType: "Observation", ID: "o-1", Path: "Observation.effective", Code: CodeMissingEffective,
 			Severity: SeverityError, Message: "The Observation has no effective time; it was skipped.", Line: 7},
-		{ResourceType: "Communication", ID: "c-2", Code: "unsupported-unit", Severity: SeverityWarning,
+		{ResourceType: "Communication", ID: "c-2", Code: CodeBadDurationUnit, Severity: SeverityWarning,
 			Message: "The duration's unit is not supported; it counts zero."},
 		{ResourceType: "Device", Code: CodeUnknownResourceType, Severity: SeverityInformation,
 			Message: "The adapter does not read this resource type; it was skipped."},

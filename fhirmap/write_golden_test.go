@@ -105,7 +105,7 @@ func writeGoldens(t *testing.T, strict bool) map[string][]byte {
 	issues := []Issue{
 		{ResourceType: "Observation", ID: "o-1", Path: "Observation.effective", Code: CodeMissingEffective,
 			Severity: SeverityError, Message: "The Observation has no effective time; it was skipped.", Line: 7},
-		{ResourceType: "Communication", ID: "c-2", Code: "unsupported-unit", Severity: SeverityWarning,
+		{ResourceType: "Communication", ID: "c-2", Code: CodeBadDurationUnit, Severity: SeverityWarning,
 			Message: "The duration's unit is not supported; it counts zero."},
 	}
 	oo, err := w.OperationOutcome(writeTestPatient, "2026-11", issues,
