@@ -66,6 +66,14 @@ func (e *Exporter) Export(ctx context.Context, req Request) (*Result, error) {
 	if req.MLLP != "" && req.Format != store.FormatHL7v2 {
 		return nil, errors.New("billing: MLLP sends HL7 v2 only")
 	}
+	if !req.RequireApproval {
+		// serve --require-approval stores the policy; every export follows it.
+		on, err := e.Store.RequireApproval(ctx)
+		if err != nil {
+			return nil, err
+		}
+		req.RequireApproval = on
+	}
 	enc := e.EncodeCSV
 	if req.Format == store.FormatHL7v2 {
 		enc = e.EncodeHL7

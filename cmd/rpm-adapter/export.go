@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/billing"
+	"github.com/rpm-adapter/rpm-adapter/adapter/fees"
 	"github.com/rpm-adapter/rpm-adapter/adapter/hl7v2"
 	"github.com/rpm-adapter/rpm-adapter/adapter/store"
 )
@@ -21,6 +22,7 @@ type exportFlags struct {
 	tenant, organization string
 	hl7                  hl7v2.Options
 	mllpTimeout          time.Duration
+	feeSchedule          string
 }
 
 func (f *exportFlags) register(fs interface {
@@ -30,6 +32,7 @@ func (f *exportFlags) register(fs interface {
 	if withTenant {
 		fs.StringVar(&f.tenant, "tenant", "default", "tenant whose code lines are exported")
 		fs.StringVar(&f.organization, "organization", "", "billing organization, the CSV's billing_organization column")
+		fs.StringVar(&f.feeSchedule, "fee-schedule", "", "CSV code,amount pricing the CSV's estimated_amount (default: the embedded CY2026 national non-facility amounts)")
 	}
 	fs.StringVar(&f.hl7.SendingFacility, "hl7-sending-facility", "", "HL7 v2: MSH-4")
 	fs.StringVar(&f.hl7.ReceivingApplication, "hl7-receiving-application", "", "HL7 v2: MSH-5")
@@ -40,8 +43,31 @@ func (f *exportFlags) register(fs interface {
 	fs.DurationVar(&f.mllpTimeout, "mllp-timeout", 30*time.Second, "MLLP: how long to wait to connect and for each ACK")
 }
 
-func (f *exportFlags) exporter(st *store.Store, tenant, organization string) *billing.Exporter {
-	return &billing.Exporter{Store: st, Tenant: tenant, HL7: f.hl7, BillingOrganization: organization, MLLPTimeout: f.mllpTimeout}
+func (f *exportFlags) exporter(st *store.Store, tenant, organization, feeSchedule string) (*billing.Exporter, error) {
+	table, err := loadFeeTable(feeSchedule)
+	if err != nil {
+		return nil, err
+	}
+	return &billing.Exporter{Store: st, Tenant: tenant, HL7: f.hl7, BillingOrganization: organization, MLLPTimeout: f.mllpTimeout,
+		Amounts: billing.FeeAmounts(table)}, nil
+}
+
+// loadFeeTable is --fee-schedule's table, the embedded one without a file.
+func loadFeeTable(path string) (fees.Table, error) {
+	if path == "" {
+		return fees.Default(), nil
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return fees.Table{}, usagef("--fee-schedule: %v", err)
+	}
+	defer fh.Close()
+	table, err := fees.Load(fh)
+	if err != nil {
+		return fees.Table{}, usagef("--fee-schedule: %v", err)
+	}
+	table.Source = "fee schedule " + path
+	return table, nil
 }
 
 // runExport makes one billing export batch of the store's code lines, or
@@ -89,7 +115,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return usagef("--db: %v", err)
 	}
 	defer st.Close()
-	ex := f.exporter(st, f.tenant, f.organization)
+	ex, err := f.exporter(st, f.tenant, f.organization, f.feeSchedule)
+	if err != nil {
+		return err
+	}
 	var res *billing.Result
 	if *rebuild > 0 {
 		if res, err = ex.Rebuild(ctx, *rebuild); errors.Is(err, store.ErrNotFound) {

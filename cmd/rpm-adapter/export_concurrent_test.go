@@ -17,7 +17,7 @@ func TestConcurrentExportsShareNoLine(t *testing.T) {
 		db   func(t *testing.T) string
 	}{
 		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "s.db") }},
-		{"postgres", postgresURL},
+		{"postgres", func(t *testing.T) string { return postgresURL(t) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := c.db(t)

@@ -99,7 +99,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usagef("%v", err)
 	}
 	cfg.Jobs = q
-	cfg.Billing = bill.exporter(st, c.tenant, c.organization)
+	if cfg.Billing, err = bill.exporter(st, c.tenant, c.organization, uif.feeSchedule); err != nil {
+		return err
+	}
 	// The store keeps the audit trail; --audit-log keeps it too.
 	cfg.Auditor = st
 	if audit != nil {

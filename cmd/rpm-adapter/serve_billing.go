@@ -14,30 +14,32 @@ import (
 // settings of the export command.
 type serveBilling struct {
 	exportFlags
-	requireApproval bool
 }
 
 func registerServeBilling(fs *flag.FlagSet) *serveBilling {
 	var b serveBilling
 	b.register(fs, false)
-	fs.BoolVar(&b.requireApproval, "export-require-approval", false, "$rpm-billing-export: export only lines a provider signed off")
 	return &b
 }
 
 // exporter is the API's BillingExporter over st; the tenant and the billing
-// organization are serve's own (--tenant, --organization).
-func (b *serveBilling) exporter(st *store.Store, tenant, organization string) api.BillingExporter {
-	return billingAPI{ex: b.exportFlags.exporter(st, tenant, organization), requireApproval: b.requireApproval}
+// organization are serve's own (--tenant, --organization), the fee table the
+// worklist's (--fee-schedule). Approval is required when serve's
+// --require-approval stored it (the exporter reads the store's setting).
+func (b *serveBilling) exporter(st *store.Store, tenant, organization, feeSchedule string) (api.BillingExporter, error) {
+	ex, err := b.exportFlags.exporter(st, tenant, organization, feeSchedule)
+	if err != nil {
+		return nil, err
+	}
+	return billingAPI{ex: ex}, nil
 }
 
 type billingAPI struct {
-	ex              *billing.Exporter
-	requireApproval bool
+	ex *billing.Exporter
 }
 
 func (a billingAPI) ExportBilling(ctx context.Context, r api.BillingRequest) (*api.BillingBatch, error) {
-	res, err := a.ex.Export(ctx, billing.Request{Month: r.Month, Format: r.Format, RequestedBy: r.RequestedBy,
-		RequireApproval: a.requireApproval})
+	res, err := a.ex.Export(ctx, billing.Request{Month: r.Month, Format: r.Format, RequestedBy: r.RequestedBy})
 	if err != nil {
 		return nil, err
 	}

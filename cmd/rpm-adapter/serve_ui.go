@@ -7,13 +7,11 @@ import (
 	"flag"
 	"io/fs"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
 	"github.com/rpm-adapter/rpm-adapter/adapter/api"
-	"github.com/rpm-adapter/rpm-adapter/adapter/fees"
 	"github.com/rpm-adapter/rpm-adapter/adapter/store"
 	"github.com/rpm-adapter/rpm-adapter/adapter/ui"
 	"github.com/rpm-adapter/rpm-adapter/rules"
@@ -60,18 +58,9 @@ func setupUI(ctx context.Context, f *uiFlags, cfg *api.Config, st *store.Store, 
 	if now != nil {
 		svc.Evaluator.Now, cfg.Now = now, now
 	}
-	table := fees.Default()
-	if f.feeSchedule != "" {
-		fh, err := os.Open(f.feeSchedule)
-		if err != nil {
-			return usagef("--fee-schedule: %v", err)
-		}
-		table, err = fees.Load(fh)
-		fh.Close()
-		if err != nil {
-			return usagef("--fee-schedule: %v", err)
-		}
-		table.Source = "fee schedule " + f.feeSchedule
+	table, err := loadFeeTable(f.feeSchedule)
+	if err != nil {
+		return err
 	}
 	if err := st.SetRequireApproval(ctx, f.requireApproval); err != nil {
 		return err
