@@ -305,3 +305,13 @@ func keyOf(id string) string {
 	h := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(h[:])
 }
+
+// Running counts the jobs queued or running, of every replica (the API's
+// rpm_jobs_running).
+func (q *Queue) Running(ctx context.Context) (int, error) {
+	var n int
+	if err := q.row(ctx, `SELECT count(*) FROM group_jobs WHERE state IN ('queued', 'running')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("jobs: %w", err)
+	}
+	return n, nil
+}
