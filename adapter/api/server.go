@@ -102,9 +102,9 @@ func (s *Server) routes() *gin.Engine {
 	e.GET(routeReady, s.readyz)
 	e.HEAD(routeReady, s.readyz)
 	if s.cfg.MetricsPublic {
-		e.GET(routeMetrics, gin.WrapH(s.metrics.Handler()))
+		e.GET(routeMetrics, s.metricsHandler())
 	} else {
-		e.GET(routeMetrics, s.auth.middleware, gin.WrapH(s.metrics.Handler()))
+		e.GET(routeMetrics, s.auth.middleware, s.metricsHandler())
 	}
 	e.GET(routeMetadata, s.metadata)
 	e.GET(routeOpDefinition, s.operationDefinition)

@@ -40,6 +40,10 @@ type Options struct {
 	PollInterval time.Duration
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// Schedule, when set, is the daily re-evaluation of some groups, whose
+	// runs River's leader inserts (schedule.go). Give every replica the
+	// same: whichever is elected inserts them.
+	Schedule *Schedule
 }
 
 // Queue is adapter.GroupJobs on River in the adapter's store.
@@ -87,6 +91,8 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &groupWorker{q: q})
 	river.AddWorker(workers, &memberWorker{q: q})
+	// Every replica works scheduled runs, whichever leader inserts them.
+	river.AddWorker(workers, &scheduleWorker{q: q})
 	cfg := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:              workers,
@@ -95,6 +101,12 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 		MaxAttempts:          opts.MaxAttempts,
 		FetchPollInterval:    opts.PollInterval,
 		Logger:               slog.New(quieter{Handler: opts.Logger.Handler(), min: slog.LevelWarn}),
+	}
+	if s := opts.Schedule; s != nil {
+		if err := s.check(); err != nil {
+			return nil, err
+		}
+		cfg.PeriodicJobs = s.periodicJobs(opts.Now)
 	}
 	var err error
 	switch st.Driver() {
@@ -137,12 +149,29 @@ func (q *Queue) nanos() int64 { return q.opts.Now().UnixNano() }
 // Start implements adapter.GroupJobs: the job's row and its rpm_group job
 // in one transaction, after the caps are checked in it.
 func (q *Queue) Start(ctx context.Context, spec adapter.GroupJobSpec) error {
+	_, err := q.start(ctx, spec, false)
+	return err
+}
+
+// start is Start; once says the id may exist already (a scheduled run
+// started before), and then start does nothing and reports false.
+func (q *Queue) start(ctx context.Context, spec adapter.GroupJobSpec, once bool) (bool, error) {
 	if len(spec.ID) < 16 {
-		return errors.New("jobs: a job needs a random id")
+		return false, errors.New("jobs: a job needs a random id")
 	}
 	key := keyOf(spec.ID)
 	now := q.nanos()
-	return q.eng.inTx(ctx, func(x execer) ([]river.InsertManyParams, error) {
+	started := false
+	err := q.eng.inTx(ctx, func(x execer) ([]river.InsertManyParams, error) {
+		if once {
+			var n int64
+			if err := x.queryRow(ctx, `SELECT count(*) FROM group_jobs WHERE job_key = ?`, key).Scan(&n); err != nil {
+				return nil, fmt.Errorf("jobs: %w", err)
+			}
+			if n > 0 {
+				return nil, nil
+			}
+		}
 		if spec.TTL > 0 {
 			if _, err := x.exec(ctx, `DELETE FROM group_jobs WHERE state IN ('completed', 'failed', 'cancelled') AND finished_at < ?`,
 				now-spec.TTL.Nanoseconds()); err != nil {
@@ -169,8 +198,10 @@ func (q *Queue) Start(ctx context.Context, spec adapter.GroupJobSpec) error {
 			spec.RequestID, spec.Params, spec.Total, now, deadline); err != nil {
 			return nil, fmt.Errorf("jobs: recording the job: %w", err)
 		}
+		started = true
 		return []river.InsertManyParams{{Args: groupArgs{JobKey: key}}}, nil
 	})
+	return started && err == nil, err
 }
 
 // Get implements adapter.GroupJobs.
@@ -273,4 +304,14 @@ func boolInt(b bool) int {
 func keyOf(id string) string {
 	h := sha256.Sum256([]byte(id))
 	return hex.EncodeToString(h[:])
+}
+
+// Running counts the jobs queued or running, of every replica (the API's
+// rpm_jobs_running).
+func (q *Queue) Running(ctx context.Context) (int, error) {
+	var n int
+	if err := q.row(ctx, `SELECT count(*) FROM group_jobs WHERE state IN ('queued', 'running')`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("jobs: %w", err)
+	}
+	return n, nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // apiCall is one request to the service as an integration engine sends it.
-func apiCall(t *testing.T, method, url, token string, body []byte, hdr map[string]string) (int, http.Header, []byte) {
+func apiCall(t testing.TB, method, url, token string, body []byte, hdr map[string]string) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {

@@ -32,8 +32,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	uif := registerUI(fs)
 	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
 	rescueAfter := fs.Duration("job-rescue-after", jobs.DefaultRescueAfter, "a job member still running this long (its replica died) is evaluated again; must exceed --job-timeout")
+	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date, and of --schedule-at (default: local)")
+	sched := registerSchedule(fs)
 	bill := registerServeBilling(fs)
-	zone := fs.String("service-timezone", "", "zone of 'today' when a request names no month or date (default: local)")
 	if err := fs.Parse(args); err != nil {
 		return usageOrHelp(err)
 	}
@@ -76,6 +77,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := api.CheckConfig(cfg); err != nil {
 		return usagef("%v", err)
 	}
+	schedule, err := sched.schedule(cfg.Location, db)
+	if err != nil {
+		return err
+	}
 	audit, err := sec.openAudit()
 	if err != nil {
 		return err
@@ -94,7 +99,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer st.Close()
-	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger})
+	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger, Schedule: schedule})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -130,6 +135,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	logger.Info("serving", "addr", cfg.ListenAddr, "tls", tlsCfg != nil, "audit_log", sec.auditLog != "", "db", st.Driver())
 	sec.logStart(logger, *addr, toks, tlsCfg != nil)
+	logSchedule(logger, schedule)
 	fmt.Fprintf(stdout, "listening on %s://%s/fhir\n", scheme, ln.Addr())
 
 	errc := make(chan error, 1)

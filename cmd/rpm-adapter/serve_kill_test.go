@@ -41,7 +41,7 @@ func TestServeChild(t *testing.T) {
 
 // startServeChild runs serve with args in a child process and returns its
 // base URL and the process.
-func startServeChild(t *testing.T, args ...string) (string, *exec.Cmd) {
+func startServeChild(t testing.TB, args ...string) (string, *exec.Cmd) {
 	t.Helper()
 	raw, err := json.Marshal(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...))
 	require.NoError(t, err)

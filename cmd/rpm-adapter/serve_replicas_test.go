@@ -23,7 +23,7 @@ import (
 // postgresURL makes a schema on RPM_TEST_POSTGRES_DSN's server for the test
 // and returns a URL selecting it; without the variable the test skips, and
 // under CI=true fails.
-func postgresURL(t *testing.T) string {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("RPM_TEST_POSTGRES_DSN")
 	if base == "" {
