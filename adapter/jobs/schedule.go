@@ -33,7 +33,7 @@ type Schedule struct {
 	Groups       []string
 	Hour, Minute int            // the time of day of the runs, in Location
 	Location     *time.Location // the zone of HH:MM and of "today"
-	Write        bool           // write the results back (as write=true)
+	Write        bool           // write the results back (as $rpm-eligibility-write)
 
 	// every and dayOf replace the daily clock in tests: a run every
 	// interval, for the "day" dayOf names.

@@ -70,7 +70,10 @@ func BenchmarkE2EGroupJobReplicas(b *testing.B) {
 				bases = append(bases, base)
 			}
 			op := bases[0] + "/Group/" + benchGroup + "/$rpm-eligibility"
-			body := parameters("2026-10", write)
+			if write {
+				op += "-write"
+			}
+			body := parameters("2026-10")
 			for b.Loop() {
 				code, hdr, res := apiCall(b, http.MethodPost, op, e2eWriteSecret, body, map[string]string{"Prefer": "respond-async"})
 				require.Equal(b, http.StatusAccepted, code, string(res))

@@ -137,9 +137,9 @@ func TestE2EServeReplicasKilledMidJobOnHAPI(t *testing.T) {
 	group, patients := e2eCopies(t, srv, 4)
 	require.Len(t, patients, 220)
 	phase("220 patients loaded")
-	op := "/Group/" + group + "/$rpm-eligibility"
+	op := "/Group/" + group + "/$rpm-eligibility-write"
 	async := map[string]string{"Prefer": "respond-async"}
-	body := parameters("2026-10", true)
+	body := parameters("2026-10")
 	dir := t.TempDir()
 	tokens := "--api-tokens=e2e:write:" + e2eWriteSecret
 

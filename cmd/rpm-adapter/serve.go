@@ -165,7 +165,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // service builds the adapter.Service behind the API: the FHIR server (reads,
 // and writes when asked), or an NDJSON folder or the embedded sample (read
-// only; write=true writes NDJSON into --out).
+// only; $rpm-eligibility-write writes NDJSON into --out).
 func (c *commonFlags) service(ctx context.Context, logger *slog.Logger, m *api.Metrics) (*adapter.Service, func(), error) {
 	reader, writer, err := c.mappers()
 	if err != nil {

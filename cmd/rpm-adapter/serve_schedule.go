@@ -27,7 +27,7 @@ func registerSchedule(fs *flag.FlagSet) *scheduleFlags {
 	var f scheduleFlags
 	fs.Var(&f.groups, "schedule-group", "re-evaluate this Group every day at --schedule-at (repeatable)")
 	fs.StringVar(&f.at, "schedule-at", "", "time of day HH:MM, in --service-timezone, of the --schedule-group runs")
-	fs.BoolVar(&f.write, "schedule-write", true, "write the scheduled runs' results back (as write=true); false records them in the store only")
+	fs.BoolVar(&f.write, "schedule-write", true, "write the scheduled runs' results back (as $rpm-eligibility-write does); false records them in the store only")
 	return &f
 }
 
