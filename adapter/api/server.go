@@ -112,6 +112,7 @@ func (s *Server) routes() *gin.Engine {
 	ops.POST("/Group/:id/$rpm-eligibility", s.groupOperation)
 	ops.GET("/_jobs/:id", s.jobStatus)
 	ops.DELETE("/_jobs/:id", s.jobDelete)
+	s.watchRoutes(e)
 	return e
 }
 

@@ -40,6 +40,9 @@ type Options struct {
 	PollInterval time.Duration
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// Watch, when its Interval is set, runs the watcher's poll cycle as a
+	// River periodic job (on the leader only) and its re-evaluations.
+	Watch WatchOptions
 }
 
 // Queue is adapter.GroupJobs on River in the adapter's store.
@@ -50,6 +53,7 @@ type Queue struct {
 	opts   Options
 	log    *slog.Logger
 	work   atomic.Pointer[workHolder]
+	watch  atomic.Pointer[watchHolder]
 }
 
 type workHolder struct{ w adapter.GroupJobWork }
@@ -87,6 +91,7 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &groupWorker{q: q})
 	river.AddWorker(workers, &memberWorker{q: q})
+	addWatchWorkers(workers, q)
 	cfg := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:              workers,
@@ -95,6 +100,7 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 		MaxAttempts:          opts.MaxAttempts,
 		FetchPollInterval:    opts.PollInterval,
 		Logger:               slog.New(quieter{Handler: opts.Logger.Handler(), min: slog.LevelWarn}),
+		PeriodicJobs:         opts.Watch.periodic(),
 	}
 	var err error
 	switch st.Driver() {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rpm-adapter/rpm-adapter/adapter/e2etest"
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
+)
+
+// watchZone is the time zone of the watch tests' patients.
+const watchZone = "America/New_York"
+
+// watchPatient is one synthetic patient of the watch tests: an RPM episode
+// that started `age` days ago (so its first 30-day period is open today
+// when age < 30), a device, and one reading on each of `days` consecutive
+// days from the episode's start.
+type watchPatient struct {
+	ID    string
+	Start time.Time // local midnight of the episode's first day
+}
+
+func putWatchPatient(t *testing.T, ctx context.Context, srv *e2etest.Server, id string, age, days int) watchPatient {
+	t.Helper()
+	loc, err := time.LoadLocation(watchZone)
+	require.NoError(t, err)
+	now := time.Now().In(loc)
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, -age)
+	lines := []string{
+		fmt.Sprintf(`{"resourceType":"Patient","id":%q,"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/timezone","valueCode":%q}],"active":true}`, id, watchZone),
+		fmt.Sprintf(`{"resourceType":"Device","id":"dev-%s","status":"active","type":{"coding":[{"system":"urn:iso:std:iso:11073:10101","code":"528391"}]},"patient":{"reference":"Patient/%s"}}`, id, id),
+		fmt.Sprintf(`{"resourceType":"EpisodeOfCare","id":"eoc-%s","status":"active","type":[{"coding":[{"system":"http://rpm-adapter.org/fhir/CodeSystem/program","code":"rpm"}]}],"patient":{"reference":"Patient/%s"},"period":{"start":%q}}`,
+			id, id, start.Format(time.DateOnly)),
+	}
+	for d := range days {
+		lines = append(lines, watchObservation(id, fmt.Sprintf("obs-%s-%d", id, d), start.AddDate(0, 0, d).Add(9*time.Hour)))
+	}
+	tx, err := e2etest.TransactionOfPuts(lines)
+	require.NoError(t, err)
+	_, err = srv.Transaction(ctx, tx)
+	require.NoError(t, err)
+	return watchPatient{ID: id, Start: start}
+}
+
+// watchObservation is a blood pressure reading from the patient's device.
+func watchObservation(patient, id string, at time.Time) string {
+	return fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"final",`+
+		`"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],`+
+		`"code":{"coding":[{"system":"http://loinc.org","code":"85354-9"}]},"subject":{"reference":"Patient/%s"},`+
+		`"effectiveDateTime":%q,"device":{"reference":"Device/dev-%s"},`+
+		`"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":128,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}},`+
+		`{"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":79,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
+		id, patient, at.Format(time.RFC3339), patient)
+}
+
+// postReading adds one reading at `at` with POST (a server id), as a device
+// gateway would.
+func postReading(t *testing.T, ctx context.Context, srv *e2etest.Server, patient string, at time.Time) {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(watchObservation(patient, "x", at)), &m))
+	delete(m, "id")
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	_, _, err = srv.Do(ctx, http.MethodPost, "Observation", b, http.Header{"Content-Type": {"application/fhir+json"}})
+	require.NoError(t, err)
+}
+
+// openReport is the patient's device-days MeasureReport of the open period
+// on the server: its score (days) and the Task's description, "" when
+// absent.
+func openReport(t *testing.T, ctx context.Context, srv *e2etest.Server, patient string) (days, task string) {
+	t.Helper()
+	mrs, err := srv.Search(ctx, "MeasureReport", url.Values{"subject": {"Patient/" + patient}})
+	require.NoError(t, err)
+	for _, r := range mrs {
+		if strings.HasSuffix(r.Measure(), fhirmap.PathMeasureDevice) && r.Status() != "complete" {
+			days = r.Score()
+		}
+	}
+	tasks, err := srv.Search(ctx, "Task", url.Values{"patient": {"Patient/" + patient}})
+	require.NoError(t, err)
+	for _, r := range tasks {
+		if r.Code() == fhirmap.TaskCodeDeviceDays && r.Status() != "completed" && r.Status() != "cancelled" {
+			if d, ok := r.JSON["description"].(string); ok {
+				task = d
+			}
+		}
+	}
+	return days, task
+}
+
+// watchWait polls cond every 250 ms until it holds or the time is up, and
+// returns how long it took.
+func watchWait(t *testing.T, within time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < within {
+		if cond() {
+			return time.Since(start)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within %s", what, within)
+	return 0
+}
+
+// metricValue sums a Prometheus series (all label sets matching the
+// labels given, e.g. `outcome="evaluated"`) from /metrics.
+func metricValue(t *testing.T, api, name, labels string) float64 {
+	t.Helper()
+	base := strings.TrimSuffix(api, "/fhir")
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e2eWriteSecret)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var sum float64
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, name) || strings.HasPrefix(line, "#") {
+			continue
+		}
+		rest := line[len(name):]
+		if rest != "" && rest[0] != '{' && rest[0] != ' ' {
+			continue // a longer name
+		}
+		if labels != "" && !strings.Contains(rest, labels) {
+			continue
+		}
+		f := strings.Fields(rest)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		require.NoError(t, err)
+		sum += v
+	}
+	return sum
+}
+
+// freePort is a loopback port free now (for a --public-url known before
+// the service starts).
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// watchServe runs serve watching group, with a store file of its own that
+// a restart can reuse.
+func watchServe(t *testing.T, db string, args ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	return serveE2E(t, e2eWriter, append([]string{"--db", db}, args...)...)
+}
+
+// TestE2EWatchPollingUpdatesOpenPeriod: polling alone (no subscriptions,
+// an interval of 3 s): a new Observation for a watched patient whose period
+// is open changes the MeasureReport's days by one and the Task's text on
+// HAPI within two intervals.
+func TestE2EWatchPollingUpdatesOpenPeriod(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	p := putWatchPatient(t, ctx, srv, pre+"p1", 9, 5)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p.ID}))
+
+	const interval = 3 * time.Second
+	api, logs, _ := watchServe(t, filepath.Join(t.TempDir(), "w.db"), "--fhir-base", srv.Base, "--watch-group", group,
+		"--watch-interval", interval.String(), "--debounce", "1s", "--write")
+
+	// The first cycle of a new watch evaluates every member once.
+	var days0, task0 string
+	watchWait(t, 30*time.Second, "the first evaluation on HAPI", func() bool {
+		days0, task0 = openReport(t, ctx, srv, p.ID)
+		return days0 != ""
+	})
+	require.Equal(t, "5", days0, logs.String())
+	require.NotEmpty(t, task0, "an open period that can still reach 16 days has a Task")
+
+	postReading(t, ctx, srv, p.ID, time.Now())
+	took := watchWait(t, 2*interval+2*time.Second, "the MeasureReport's days after a new reading", func() bool {
+		d, _ := openReport(t, ctx, srv, p.ID)
+		return d == "6"
+	})
+	_, task1 := openReport(t, ctx, srv, p.ID)
+	assert.NotEqual(t, task0, task1, "the Task's text follows the days")
+	t.Logf("POST Observation to updated MeasureReport on HAPI: %s (interval %s)", took.Round(100*time.Millisecond), interval)
+	assert.GreaterOrEqual(t, metricValue(t, api, "rpm_watch_changes_total", `type="Observation"`), 1.0)
+	assert.NotContains(t, logs.String(), p.ID, "no patient id in the logs")
+}
