@@ -17,8 +17,8 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer, _ *Watcher) *metrics {
 	m := &metrics{
 		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rpm_watch_changes_total", Help: "Changed resources the poller saw, by resource type.",
-		}, []string{"type"}),
+			Name: "rpm_watch_changes_total", Help: "Changed resources the poller saw, by resource type and whether a watched member's (an Encounter's patient is found through its Communications: no here).",
+		}, []string{"type", "watched"}),
 		queued: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rpm_watch_patients_queued_total", Help: "Re-evaluations asked for, by reason (change, notification, new_member, first_cycle); one patient's within a debounce slot make one evaluation.",
 		}, []string{"reason"}),

@@ -310,11 +310,13 @@ func (w *Watcher) pollGroup(ctx context.Context, group string) (err error) {
 	var keys []string
 	for _, typ := range w.cfg.Types {
 		cur, ok := cursors[typ]
-		if !ok {
-			// No cursor yet: everything before now is covered by the
-			// first evaluation of the members; search from now on.
-			next[typ] = start.UTC().Format(time.RFC3339Nano)
-			continue
+		fresh := !ok
+		if fresh {
+			// No cursor yet: what changed before now is covered by the
+			// first evaluation of the members. The search from now minus
+			// the overlap only marks it seen, so that the next cycle's
+			// overlap does not queue it again.
+			cur = start.UTC().Format(time.RFC3339Nano)
 		}
 		next[typ] = cur
 		found, err := w.search(ctx, typ, cur, &req)
@@ -327,23 +329,29 @@ func (w *Watcher) pollGroup(ctx context.Context, group string) (err error) {
 				next[typ] = c.Meta.LastUpdated
 			}
 			key := typ + "/" + c.ID + "|" + c.Meta.LastUpdated
+			if fresh {
+				keys = append(keys, key)
+				continue
+			}
 			if w.wasSeen(key) {
 				continue // the overlap's duplicate, queued before
 			}
 			if typ == "ChargeItem" && w.cfg.TagSystem != "" && c.ours(w.cfg.TagSystem) {
 				continue // our own write-back
 			}
-			changes++
-			w.m.changes.WithLabelValues(typ).Inc()
 			keys = append(keys, key)
 			seen, _ := lastUpdated(c.Meta.LastUpdated)
 			pid := c.patient()
 			if typ == "Encounter" {
 				encounters = append(encounters, c.ID)
 			}
+			watched := "no"
 			if pid != "" && current[pid] {
+				watched = "yes"
+				changes++
 				items = append(items, adapter.WatchItem{PatientID: pid, Seen: seen, Reason: "change"})
 			}
+			w.m.changes.WithLabelValues(typ, watched).Inc()
 		}
 		if len(encounters) > 0 {
 			pids, err := w.communicationPatients(ctx, encounters, &req)

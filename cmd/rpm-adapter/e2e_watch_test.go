@@ -205,3 +205,124 @@ func TestE2EWatchPollingUpdatesOpenPeriod(t *testing.T) {
 	assert.GreaterOrEqual(t, metricValue(t, api, "rpm_watch_changes_total", `type="Observation"`), 1.0)
 	assert.NotContains(t, logs.String(), p.ID, "no patient id in the logs")
 }
+
+// watchStatus reads GET /fhir/_watch.
+func watchStatus(t *testing.T, api string) map[string]any {
+	t.Helper()
+	code, _, body := apiCall(t, http.MethodGet, api+"/_watch", e2eWriteSecret, nil, nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(body, &m))
+	return m
+}
+
+// cyclesOK waits until the service has finished n poll cycles.
+func cyclesOK(t *testing.T, api string, n float64, within time.Duration) {
+	t.Helper()
+	watchWait(t, within, fmt.Sprintf("%v poll cycles", n), func() bool {
+		return metricValue(t, api, "rpm_watch_poll_cycles_total", `outcome="ok"`) >= n
+	})
+}
+
+// TestE2EWatchRestartResumesFromCursor: a restart resumes from the stored
+// cursors: what changed while the service was down is evaluated (a new
+// reading, a new Group member), and nobody else is evaluated again.
+func TestE2EWatchRestartResumesFromCursor(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	p1 := putWatchPatient(t, ctx, srv, pre+"p1", 9, 5)
+	p2 := putWatchPatient(t, ctx, srv, pre+"p2", 9, 4)
+	p3 := putWatchPatient(t, ctx, srv, pre+"p3", 9, 3)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p1.ID, p2.ID}))
+	db := filepath.Join(t.TempDir(), "w.db")
+	// An overlap of 1 s: after a restart the watch queues again what
+	// changed within the overlap before its cursor (duplicates, harmless),
+	// and this test wants to see that nothing else is evaluated.
+	args := []string{"--fhir-base", srv.Base, "--watch-group", group, "--watch-interval", "2s", "--debounce", "1s", "--write",
+		"--watch-overlap", "1s"}
+
+	api, logs, stop := watchServe(t, db, args...)
+	watchWait(t, 30*time.Second, "the first evaluation of both members", func() bool {
+		return metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`) >= 2
+	})
+	assert.Equal(t, 2.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="first_cycle"`), logs.String())
+	st := watchStatus(t, api)
+	require.Len(t, st["groups"], 1)
+	cursors := st["groups"].([]any)[0].(map[string]any)["cursors"].(map[string]any)
+	assert.Contains(t, cursors, "Observation")
+	require.Equal(t, 0, stop())
+	time.Sleep(1500 * time.Millisecond) // past the overlap
+
+	// While it is down: a reading for p1, and p3 joins the group.
+	postReading(t, ctx, srv, p1.ID, time.Now())
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p1.ID, p2.ID, p3.ID}))
+
+	api, logs, _ = watchServe(t, db, args...)
+	watchWait(t, 30*time.Second, "p1's new day on HAPI after the restart", func() bool {
+		d, _ := openReport(t, ctx, srv, p1.ID)
+		return d == "6"
+	})
+	watchWait(t, 30*time.Second, "the new member's first evaluation", func() bool {
+		d, _ := openReport(t, ctx, srv, p3.ID)
+		return d == "3"
+	})
+	cyclesOK(t, api, 3, 30*time.Second)
+	assert.Equal(t, 0.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="first_cycle"`), "nobody is evaluated again in full")
+	assert.Equal(t, 1.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="new_member"`))
+	assert.Equal(t, 2.0, metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`),
+		"p1 (its reading) and p3 (new), not p2: %s", logs.String())
+}
+
+// TestE2EWatchDebounce: 100 new readings for one patient within about 10
+// seconds make at most two evaluations (a --debounce slot of 12 s: the
+// burst meets at most two slots), and the last one counts every reading.
+func TestE2EWatchDebounce(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	p := putWatchPatient(t, ctx, srv, pre+"p1", 20, 2)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p.ID}))
+	api, logs, _ := watchServe(t, filepath.Join(t.TempDir(), "w.db"), "--fhir-base", srv.Base, "--watch-group", group,
+		"--watch-interval", "2s", "--debounce", "12s", "--write")
+	watchWait(t, 40*time.Second, "the first evaluation", func() bool {
+		return metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`) >= 1
+	})
+	base := metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`)
+	require.Equal(t, 1.0, base)
+
+	// 100 readings over the 18 days since the second: 16 new days.
+	start := time.Now()
+	work := make(chan int)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range work {
+				postReading(t, ctx, srv, p.ID, p.Start.AddDate(0, 0, 2+i%18).Add(time.Duration(8+i/18)*time.Hour))
+			}
+		}()
+	}
+	for i := range 100 {
+		work <- i
+	}
+	close(work)
+	for range 4 {
+		<-done
+	}
+	burst := time.Since(start)
+	t.Logf("100 readings posted in %s", burst.Round(100*time.Millisecond))
+	watchWait(t, 60*time.Second, "the 20 days on HAPI", func() bool {
+		d, _ := openReport(t, ctx, srv, p.ID)
+		return d == "20"
+	})
+	// Two more slots and cycles: nothing else may come.
+	time.Sleep(14 * time.Second)
+	n := metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`) - base
+	assert.GreaterOrEqual(t, n, 1.0)
+	assert.LessOrEqual(t, n, 2.0, "100 readings within %s made %v evaluations: %s", burst, n, logs.String())
+	assert.Equal(t, 0.0, metricValue(t, api, "rpm_watch_poll_cycles_total", `outcome="failed"`), "%s", logs.String())
+	assert.Equal(t, 100.0, metricValue(t, api, "rpm_watch_changes_total", `type="Observation",watched="yes"`), "each reading seen once")
+}
