@@ -534,17 +534,27 @@ func (w *Watcher) pruneSeen() {
 }
 
 // Reevaluate implements adapter.WatchWork: the patient as of today in the
-// service's zone, written back when configured.
+// service's zone (the open windows), then this month and the last one (the
+// periods that closed lately: a late or entered-in-error reading there
+// changes or withdraws their ChargeItems), written back when configured.
+// Windows that ended before the last month are settled and left alone.
 func (w *Watcher) Reevaluate(ctx context.Context, patientID string, seen time.Time) error {
-	job := adapter.Job{Date: rules.LocalDate(w.cfg.Now(), w.cfg.Location), Month: rules.NoDate, Enrollment: rules.NoDate}
-	_, err := w.cfg.Service.EvaluatePatient(ctx, patientID, job, w.cfg.Write)
-	switch {
-	case errors.Is(err, adapter.ErrNotFound):
-		w.m.evaluations.WithLabelValues("not_found").Inc()
-		return nil // deleted meanwhile: nothing to try again
-	case err != nil:
-		w.m.evaluations.WithLabelValues("failed").Inc()
-		return err
+	today := rules.LocalDate(w.cfg.Now(), w.cfg.Location)
+	jobs := []adapter.Job{
+		{Date: today, Month: rules.NoDate, Enrollment: rules.NoDate},
+		{Month: today.MonthStart(), Date: rules.NoDate, Enrollment: rules.NoDate},
+		{Month: today.MonthStart().AddDays(-1).MonthStart(), Date: rules.NoDate, Enrollment: rules.NoDate},
+	}
+	for _, job := range jobs {
+		_, err := w.cfg.Service.EvaluatePatient(ctx, patientID, job, w.cfg.Write)
+		switch {
+		case errors.Is(err, adapter.ErrNotFound):
+			w.m.evaluations.WithLabelValues("not_found").Inc()
+			return nil // deleted meanwhile: nothing to try again
+		case err != nil:
+			w.m.evaluations.WithLabelValues("failed").Inc()
+			return err
+		}
 	}
 	w.m.evaluations.WithLabelValues("evaluated").Inc()
 	if !seen.IsZero() {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/e2etest"
+	"github.com/rpm-adapter/rpm-adapter/adapter/store"
 	"github.com/rpm-adapter/rpm-adapter/fhirmap"
 )
 
@@ -325,4 +326,173 @@ func TestE2EWatchDebounce(t *testing.T) {
 	assert.LessOrEqual(t, n, 2.0, "100 readings within %s made %v evaluations: %s", burst, n, logs.String())
 	assert.Equal(t, 0.0, metricValue(t, api, "rpm_watch_poll_cycles_total", `outcome="failed"`), "%s", logs.String())
 	assert.Equal(t, 100.0, metricValue(t, api, "rpm_watch_changes_total", `type="Observation",watched="yes"`), "each reading seen once")
+}
+
+// e2eSubscriptionSecret is what the watch tests' Subscriptions carry.
+const e2eSubscriptionSecret = "e2e-subscription-secret-5e6f7a8b"
+
+// subscribedServe runs serve with --subscribe on a port known in advance
+// (the Subscriptions' endpoint) and a poll interval of an hour: after the
+// first cycle only notifications bring changes in.
+func subscribedServe(t *testing.T, srv *e2etest.Server, group string, extra ...string) (string, *syncBuffer, func() int) {
+	t.Helper()
+	port := freePort(t)
+	env := map[string]string{"RPM_SUBSCRIPTION_SECRET": e2eSubscriptionSecret}
+	for k, v := range e2eWriter {
+		env[k] = v
+	}
+	public := fmt.Sprintf("http://127.0.0.1:%d", port)
+	api, logs, stop := serveE2E(t, env, append([]string{"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--public-url", public,
+		"--fhir-base", srv.Base, "--watch-group", group, "--watch-interval", "1h", "--debounce", "2s", "--write", "--subscribe"}, extra...)...)
+	// HAPI activates a Subscription asynchronously after the PUT.
+	var ids []string
+	watchWait(t, 60*time.Second, "the Subscriptions active on HAPI", func() bool {
+		subs, _ := watchStatus(t, api)["subscriptions"].([]any)
+		if len(subs) == 0 {
+			return false
+		}
+		ids = ids[:0]
+		for _, s := range subs {
+			id := s.(map[string]any)["id"].(string)
+			ids = append(ids, id)
+			r, err := srv.Read(context.Background(), "Subscription", id)
+			if err != nil || r.Status() != "active" {
+				return false
+			}
+		}
+		return true
+	})
+	// Other tests share the server: nothing may be delivered to this
+	// service once it is gone (runs before serve stops).
+	t.Cleanup(func() {
+		for _, id := range ids {
+			_, _, err := srv.Do(context.Background(), http.MethodDelete, "Subscription/"+id, nil, nil)
+			assert.NoError(t, err)
+		}
+	})
+	return api, logs, stop
+}
+
+// TestE2EWatchSubscriptionNotifies: subscriptions on, polling every hour: a
+// new Observation for a watched patient whose period is open shows in the
+// MeasureReport on HAPI within 10 seconds, through HAPI's rest-hook.
+func TestE2EWatchSubscriptionNotifies(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	p := putWatchPatient(t, ctx, srv, pre+"p1", 9, 5)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p.ID}))
+	// Criteria of this test's patient only: the server is shared.
+	api, logs, _ := subscribedServe(t, srv, group, "--subscription-criteria", "Observation?subject=Patient/"+p.ID)
+	watchWait(t, 30*time.Second, "the first evaluation", func() bool {
+		d, _ := openReport(t, ctx, srv, p.ID)
+		return d == "5"
+	})
+	_, task0 := openReport(t, ctx, srv, p.ID)
+
+	postReading(t, ctx, srv, p.ID, time.Now())
+	took := watchWait(t, 10*time.Second, "the new day on HAPI through the Subscription", func() bool {
+		d, _ := openReport(t, ctx, srv, p.ID)
+		return d == "6"
+	})
+	_, task1 := openReport(t, ctx, srv, p.ID)
+	assert.NotEqual(t, task0, task1)
+	t.Logf("POST Observation to updated MeasureReport on HAPI with a Subscription: %s", took.Round(100*time.Millisecond))
+	assert.GreaterOrEqual(t, metricValue(t, api, "rpm_watch_notifications_total", `outcome="queued"`), 1.0, logs.String())
+	assert.Equal(t, 1.0, metricValue(t, api, "rpm_watch_poll_cycles_total", `outcome="ok"`), "only the first cycle polled")
+}
+
+// TestE2EWatchSubscriptionRefusesForgedAndOutsiders: a notification
+// without the secret (or with a wrong one) is refused with 401, and one
+// about a patient outside the group is ignored: neither evaluates anybody.
+func TestE2EWatchSubscriptionRefusesForgedAndOutsiders(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	p := putWatchPatient(t, ctx, srv, pre+"p1", 9, 5)
+	out := putWatchPatient(t, ctx, srv, pre+"out", 9, 5)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p.ID}))
+	api, logs, _ := subscribedServe(t, srv, group, "--subscription-criteria", "Observation?subject=Patient/"+p.ID+",Patient/"+out.ID)
+	watchWait(t, 30*time.Second, "the first evaluation", func() bool {
+		return metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`) >= 1
+	})
+	before := metricValue(t, api, "rpm_watch_evaluations_total", "")
+
+	// Forged: a full Observation of the member, as HAPI would PUT it.
+	var obs map[string]any
+	require.NoError(t, json.Unmarshal([]byte(watchObservation(p.ID, "forged-1", time.Now())), &obs))
+	body, err := json.Marshal(obs)
+	require.NoError(t, err)
+	for _, hdr := range []map[string]string{nil, {"X-Rpm-Subscription-Secret": "not-the-secret-at-all-0000"}} {
+		code, _, resp := apiCall(t, http.MethodPut, api+"/_watch/notify/Observation/forged-1", "", body, hdr)
+		assert.Equal(t, http.StatusUnauthorized, code, string(resp))
+		assert.Contains(t, string(resp), "OperationOutcome")
+	}
+	assert.Equal(t, 2.0, metricValue(t, api, "rpm_watch_notifications_total", `outcome="refused"`))
+
+	// An outsider's reading: HAPI notifies, the service ignores it.
+	postReading(t, ctx, srv, out.ID, time.Now())
+	watchWait(t, 10*time.Second, "HAPI's notification about the outsider", func() bool {
+		return metricValue(t, api, "rpm_watch_notifications_total", `outcome="ignored"`) >= 1
+	})
+	time.Sleep(3 * time.Second) // past a debounce slot
+	assert.Equal(t, before, metricValue(t, api, "rpm_watch_evaluations_total", ""), "nobody was evaluated: %s", logs.String())
+	assert.Equal(t, 0.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="notification"`))
+	d, _ := openReport(t, ctx, srv, out.ID)
+	assert.Empty(t, d, "the outsider has no MeasureReport")
+	d, _ = openReport(t, ctx, srv, p.ID)
+	assert.Equal(t, "5", d, "the forged reading changed nothing")
+}
+
+// TestE2EWatchEnteredInErrorWithdrawsCharge: an Observation set to
+// entered-in-error drops a closed period (16 days) to 15: the watch sets its
+// ChargeItem entered-in-error on HAPI and withdraws the store's code line.
+func TestE2EWatchEnteredInErrorWithdrawsCharge(t *testing.T) {
+	ctx := context.Background()
+	srv := e2etest.NewServer(t)
+	pre := e2etest.NewPrefix(t)
+	// The episode began 35 days ago: its first period closed 6 days ago.
+	p := putWatchPatient(t, ctx, srv, pre+"p1", 35, 16)
+	group := pre + "cohort"
+	require.NoError(t, e2etest.PutGroup(ctx, srv, group, []string{p.ID}))
+	db := filepath.Join(t.TempDir(), "w.db")
+	_, logs, stop := watchServe(t, db, "--fhir-base", srv.Base, "--watch-group", group, "--watch-interval", "2s", "--debounce", "1s", "--write")
+	first := p.Start.Format(time.DateOnly)
+	charge := func() string {
+		items, err := srv.Search(ctx, "ChargeItem", url.Values{"subject": {"Patient/" + p.ID}})
+		require.NoError(t, err)
+		for _, r := range items {
+			if r.Code() == "99454" && strings.HasPrefix(r.Period(), first) {
+				return r.Status()
+			}
+		}
+		return ""
+	}
+	watchWait(t, 30*time.Second, "the closed period's 99454 billable on HAPI", func() bool { return charge() == "billable" })
+
+	_, err := srv.Modify(ctx, "Observation", fmt.Sprintf("obs-%s-%d", p.ID, 7), func(m map[string]any) { m["status"] = "entered-in-error" })
+	require.NoError(t, err)
+	watchWait(t, 30*time.Second, "the 99454 withdrawn on HAPI", func() bool { return charge() == "entered-in-error" })
+
+	// The store records the evaluation after the write-back: wait for it
+	// there too (a second handle on the service's SQLite file).
+	st, err := store.Open(ctx, db, store.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	line := func() *store.CodeLine {
+		lines, err := st.CodeLines(ctx, store.LineFilter{Tenant: "default", PatientID: p.ID})
+		require.NoError(t, err)
+		for _, l := range lines {
+			if l.Code == "99454" && l.WindowStart.String() == first {
+				return &l
+			}
+		}
+		return nil
+	}
+	require.NotNil(t, line(), "the store has the period's 99454 line")
+	watchWait(t, 30*time.Second, "the store's 99454 line withdrawn", func() bool { return line().State == store.StateWithdrawn })
+	assert.False(t, line().WithdrawnAt.IsZero())
+	require.Equal(t, 0, stop(), logs.String())
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter"
@@ -24,8 +25,21 @@ type watchFlags struct {
 	overlap   time.Duration
 	write     bool
 	subscribe bool
-	criteria  stringList
+	criteria  repeated
 	secret    string
+}
+
+// repeated is a repeatable flag kept whole: a search criteria may hold
+// commas (an OR list).
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, " ") }
+
+func (r *repeated) Set(v string) error {
+	if v = strings.TrimSpace(v); v != "" {
+		*r = append(*r, v)
+	}
+	return nil
 }
 
 func (f *watchFlags) register(fs *flag.FlagSet) {
@@ -35,7 +49,7 @@ func (f *watchFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.overlap, "watch-overlap", watch.DefaultOverlap, "with --watch-group: each search starts this much before its cursor (clock skew)")
 	fs.BoolVar(&f.write, "write", false, "with --watch-group: write the re-evaluations back to the FHIR server")
 	fs.BoolVar(&f.subscribe, "subscribe", false, "with --watch-group: register rest-hook Subscriptions on the FHIR server (needs --public-url and a secret)")
-	fs.Var(&f.criteria, "subscription-criteria", "with --subscribe: a Subscription criteria (repeatable; default Observation?category=vital-signs and Communication?status=completed)")
+	fs.Var(&f.criteria, "subscription-criteria", "with --subscribe: a Subscription criteria, kept whole (repeatable; default Observation?category=vital-signs and Communication?status=completed)")
 	fs.StringVar(&f.secret, "subscription-secret", "", "with --subscribe: the secret the FHIR server sends back in "+api.WatchSecretHeader+" (prefer RPM_SUBSCRIPTION_SECRET; at least 16 characters)")
 }
 

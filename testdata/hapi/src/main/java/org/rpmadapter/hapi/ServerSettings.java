@@ -64,4 +64,9 @@ final class ServerSettings {
 	static boolean autoCreatePlaceholders() {
 		return getBool("auto_create_placeholders", true);
 	}
+
+	/** R4 rest-hook Subscriptions; HAPI supports no channel type by default. */
+	static boolean subscriptions() {
+		return getBool("subscriptions", true);
+	}
 }
