@@ -181,6 +181,10 @@ public class HapiServerConfig {
 			// HAPI keys its channel types on the DSTU2 enum, for every FHIR version.
 			s.addSupportedSubscriptionType(Subscription.SubscriptionChannelType.RESTHOOK);
 		}
+		// Every write is spooled (HFJ_RESOURCE_MODIFIED) and handed to matching
+		// by a scheduled pass, every 5 s by HAPI's default: a notification then
+		// leaves up to 5 s after the commit. 1 s here keeps the tests' lag short.
+		s.setSubscriptionIntervalInMs(ServerSettings.subscriptionIntervalMillis());
 		return s;
 	}
 

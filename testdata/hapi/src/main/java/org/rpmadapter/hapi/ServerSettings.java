@@ -69,4 +69,9 @@ final class ServerSettings {
 	static boolean subscriptions() {
 		return getBool("subscriptions", true);
 	}
+
+	/** Pass that hands spooled writes to subscription matching; HAPI's default is 5000 ms. */
+	static long subscriptionIntervalMillis() {
+		return Long.parseLong(get("subscription_interval_millis", "1000"));
+	}
 }
