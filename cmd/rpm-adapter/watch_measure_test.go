@@ -29,8 +29,9 @@ func measureOnly(t *testing.T) *e2etest.Server {
 	return e2etest.NewServer(t)
 }
 
-// measureLag posts `changes` readings one after the other (10 per patient,
-// each on a new day of an open period) and times POST Observation → the
+// measureLag posts 50 readings one after the other (10 per patient, each on
+// a new day of a period opened 10 days ago, whose Task then says how many of
+// the 16 days are still needed) and times POST Observation → the
 // patient's device-days Task text changed on HAPI.
 func measureLag(t *testing.T, ctx context.Context, srv *e2etest.Server, pats []watchPatient) []time.Duration {
 	t.Helper()
@@ -38,13 +39,11 @@ func measureLag(t *testing.T, ctx context.Context, srv *e2etest.Server, pats []w
 	for i := range 10 {
 		for _, p := range pats {
 			_, before := openReport(t, ctx, srv, p.ID)
-			start := time.Now()
 			postReading(t, ctx, srv, p.ID, p.Start.AddDate(0, 0, i).Add(10*time.Hour))
-			lags = append(lags, watchWait(t, 5*time.Minute, "the Task's new text", func() bool {
+			lags = append(lags, watchWait(t, 2*time.Minute, fmt.Sprintf("the Task's new text after reading %d (was %q)", i, before), func() bool {
 				_, now := openReport(t, ctx, srv, p.ID)
 				return now != before && now != ""
 			}))
-			_ = start
 		}
 	}
 	return lags
@@ -62,7 +61,7 @@ func lagPatients(t *testing.T, ctx context.Context, srv *e2etest.Server, pre str
 	var pats []watchPatient
 	var ids []string
 	for i := range 5 {
-		p := putWatchPatient(t, ctx, srv, fmt.Sprintf("%sp%d", pre, i), 25, 0)
+		p := putWatchPatient(t, ctx, srv, fmt.Sprintf("%sp%d", pre, i), 10, 0)
 		pats = append(pats, p)
 		ids = append(ids, p.ID)
 	}
@@ -151,3 +150,4 @@ func TestWatchMeasureIdleCycle(t *testing.T) {
 	}
 	require.Equal(t, 0.0, metricValue(t, api, "rpm_watch_patients_queued_total", ""))
 }
+
