@@ -150,4 +150,3 @@ func TestWatchMeasureIdleCycle(t *testing.T) {
 	}
 	require.Equal(t, 0.0, metricValue(t, api, "rpm_watch_patients_queued_total", ""))
 }
-
