@@ -35,10 +35,10 @@ func (f *fakeWatch) count(pid string) int {
 	return f.evals[pid]
 }
 
-func watchQueue(t *testing.T, dsn string, opts WatchOptions, w adapter.WatchWork) *Queue {
+func watchQueue(t *testing.T, dsn string, opts WatchOptions, w adapter.WatchWork, now func() time.Time) *Queue {
 	t.Helper()
 	q, err := New(openStore(t, dsn), Options{JobTimeout: 5 * time.Second, RescueAfter: 10 * time.Second,
-		PollInterval: 100 * time.Millisecond, Watch: opts})
+		PollInterval: 100 * time.Millisecond, Watch: opts, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +73,12 @@ func TestReevaluationsAreOnePerPatientAndDebounceSlot(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		w := &fakeWatch{}
-		q := watchQueue(t, dsn, WatchOptions{Debounce: 2 * time.Second}, w)
-		// Wait for the start of a slot, so that the burst stays in one.
-		d := 2 * time.Second
-		time.Sleep(d - time.Duration(time.Now().UnixNano()%d.Nanoseconds()) + 50*time.Millisecond)
+		// The queue's clock stands still during the burst (the race
+		// detector on a loaded machine may take seconds over it), so the
+		// burst is in one slot; it moves one slot on for the later change.
+		var clock atomic.Int64
+		clock.Store(time.Now().UnixNano())
+		q := watchQueue(t, dsn, WatchOptions{Debounce: 3 * time.Second}, w, func() time.Time { return time.Unix(0, clock.Load()) })
 		n := 0
 		for range 5 {
 			k, err := q.QueueReevaluations(ctx, []adapter.WatchItem{{PatientID: "p1", Reason: "change"}, {PatientID: "p2", Reason: "change"}})
@@ -94,11 +96,12 @@ func TestReevaluationsAreOnePerPatientAndDebounceSlot(t *testing.T) {
 		if w.count("p1") != 0 {
 			t.Fatal("a re-evaluation ran before its slot ended")
 		}
-		eventually(t, 10*time.Second, "both evaluated", func() bool { return w.count("p1") == 1 && w.count("p2") == 1 })
+		eventually(t, 20*time.Second, "both evaluated", func() bool { return w.count("p1") == 1 && w.count("p2") == 1 })
+		clock.Add((3 * time.Second).Nanoseconds())
 		if _, err := q.QueueReevaluations(ctx, []adapter.WatchItem{{PatientID: "p1"}}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 10*time.Second, "p1 evaluated again in a later slot", func() bool { return w.count("p1") == 2 })
+		eventually(t, 20*time.Second, "p1 evaluated again in a later slot", func() bool { return w.count("p1") == 2 })
 		time.Sleep(500 * time.Millisecond)
 		if w.count("p1") != 2 || w.count("p2") != 1 {
 			t.Fatalf("evaluations %v", w.evals)
@@ -113,8 +116,8 @@ func TestTwoReplicasPollOnce(t *testing.T) {
 	forEachDriver(t, func(t *testing.T, dsn string) {
 		a, b := &fakeWatch{}, &fakeWatch{}
 		opts := WatchOptions{Interval: time.Second, Debounce: time.Second}
-		watchQueue(t, dsn, opts, a)
-		watchQueue(t, dsn, opts, b)
+		watchQueue(t, dsn, opts, a, nil)
+		watchQueue(t, dsn, opts, b, nil)
 		eventually(t, 30*time.Second, "a first cycle", func() bool { return a.polls.Load()+b.polls.Load() > 0 })
 		start := a.polls.Load() + b.polls.Load()
 		time.Sleep(6 * time.Second)
