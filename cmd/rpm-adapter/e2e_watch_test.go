@@ -270,6 +270,12 @@ func TestE2EWatchRestartResumesFromCursor(t *testing.T) {
 		return d == "3"
 	})
 	cyclesOK(t, api, 3, 30*time.Second)
+	// A re-evaluation writes the open windows first, then this and last
+	// month's: wait for the whole of both.
+	watchWait(t, 60*time.Second, "both re-evaluations done", func() bool {
+		return metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`) >= 2
+	})
+	cyclesOK(t, api, metricValue(t, api, "rpm_watch_poll_cycles_total", `outcome="ok"`)+2, 30*time.Second)
 	assert.Equal(t, 0.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="first_cycle"`), "nobody is evaluated again in full")
 	assert.Equal(t, 1.0, metricValue(t, api, "rpm_watch_patients_queued_total", `reason="new_member"`))
 	assert.Equal(t, 2.0, metricValue(t, api, "rpm_watch_evaluations_total", `outcome="evaluated"`),
