@@ -232,7 +232,7 @@ type counting struct{ n int }
 func (w *Watcher) pollGroup(ctx context.Context, group string) (err error) {
 	start := w.cfg.Now()
 	var req counting
-	var changes, queued, members int
+	var changes, queued, jobs, members int
 	defer func() {
 		w.mu.Lock()
 		st := w.state[group]
@@ -246,7 +246,7 @@ func (w *Watcher) pollGroup(ctx context.Context, group string) (err error) {
 			w.m.cycles.WithLabelValues("ok").Inc()
 		}
 		w.mu.Unlock()
-		w.log.Info("watch cycle", "requests", req.n, "changes", changes, "queued", queued, "members", members,
+		w.log.Info("watch cycle", "requests", req.n, "changes", changes, "queued", queued, "new_jobs", jobs, "members", members,
 			"duration_ms", w.cfg.Now().Sub(start).Milliseconds(), "ok", err == nil)
 	}()
 	t := w.cfg.Tenant
@@ -366,13 +366,12 @@ func (w *Watcher) pollGroup(ctx context.Context, group string) (err error) {
 		}
 	}
 	items = earliestPerPatient(items)
-	n, err := w.cfg.Queue.QueueReevaluations(ctx, items)
+	jobs, err = w.cfg.Queue.QueueReevaluations(ctx, items)
 	if err != nil {
 		return err
 	}
 	queued = len(items)
 	w.countQueued(items)
-	_ = n
 	// At least once: the cursors move only now that the work is queued.
 	if err := w.cfg.Store.SetWatchMembers(ctx, t, group, added, removed, start.UTC().Format(time.RFC3339Nano)); err != nil {
 		return err
