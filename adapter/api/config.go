@@ -73,6 +73,12 @@ type Config struct {
 	// River in the store); nil keeps them in memory, lost at a restart.
 	// New starts its work, Shutdown stops it.
 	Jobs adapter.GroupJobs
+	// Watch takes the FHIR server's Subscription notifications at
+	// POST|PUT /fhir/_watch/notify (only with WatchSecret in the
+	// X-Rpm-Subscription-Secret header) and shows the watch state at
+	// GET /fhir/_watch; nil serves neither (watch.go).
+	Watch       adapter.WatchNotifier
+	WatchSecret string
 	// Auditor records who read or wrote which patient; nil records nothing.
 	Auditor adapter.Auditor
 	// Billing makes billing export batches ($rpm-billing-export, billing.go);

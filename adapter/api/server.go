@@ -124,6 +124,7 @@ func (s *Server) routes() *gin.Engine {
 	ops.DELETE("/_jobs/:id", s.jobDelete)
 	ops.POST("/$rpm-billing-export", s.billingExport)
 	s.mountUI(e)
+	s.watchRoutes(e)
 	return e
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // execer runs the package's statements in one transaction of either
@@ -29,6 +30,9 @@ type engine interface {
 	// inTx runs f in a transaction, inserts the River jobs it returns in
 	// the same transaction, and commits.
 	inTx(ctx context.Context, f func(x execer) ([]river.InsertManyParams, error)) error
+	// insert inserts jobs outside any transaction of ours and says which
+	// were skipped as duplicates of a unique job.
+	insert(ctx context.Context, ins []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 }
@@ -58,6 +62,10 @@ func (e *riverEngine[TTx]) inTx(ctx context.Context, f func(x execer) ([]river.I
 		return fmt.Errorf("jobs: commit: %w", err)
 	}
 	return nil
+}
+
+func (e *riverEngine[TTx]) insert(ctx context.Context, ins []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	return e.client.InsertMany(ctx, ins)
 }
 
 func (e *riverEngine[TTx]) start(ctx context.Context) error { return e.client.Start(ctx) }

@@ -44,6 +44,9 @@ type Options struct {
 	// runs River's leader inserts (schedule.go). Give every replica the
 	// same: whichever is elected inserts them.
 	Schedule *Schedule
+	// Watch, when its Interval is set, runs the watcher's poll cycle as a
+	// River periodic job (on the leader only) and its re-evaluations.
+	Watch WatchOptions
 }
 
 // Queue is adapter.GroupJobs on River in the adapter's store.
@@ -54,6 +57,7 @@ type Queue struct {
 	opts   Options
 	log    *slog.Logger
 	work   atomic.Pointer[workHolder]
+	watch  atomic.Pointer[watchHolder]
 }
 
 type workHolder struct{ w adapter.GroupJobWork }
@@ -93,6 +97,7 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 	river.AddWorker(workers, &memberWorker{q: q})
 	// Every replica works scheduled runs, whichever leader inserts them.
 	river.AddWorker(workers, &scheduleWorker{q: q})
+	addWatchWorkers(workers, q)
 	cfg := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:              workers,
@@ -101,12 +106,13 @@ func New(st *store.Store, opts Options) (*Queue, error) {
 		MaxAttempts:          opts.MaxAttempts,
 		FetchPollInterval:    opts.PollInterval,
 		Logger:               slog.New(quieter{Handler: opts.Logger.Handler(), min: slog.LevelWarn}),
+		PeriodicJobs:         opts.Watch.periodic(),
 	}
 	if s := opts.Schedule; s != nil {
 		if err := s.check(); err != nil {
 			return nil, err
 		}
-		cfg.PeriodicJobs = s.periodicJobs(opts.Now)
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, s.periodicJobs(opts.Now)...)
 	}
 	var err error
 	switch st.Driver() {

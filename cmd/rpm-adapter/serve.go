@@ -28,6 +28,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address HOST:PORT")
 	var sec serveSecurity
 	sec.register(fs)
+	var wf watchFlags
+	wf.register(fs)
 	db := registerServeDB(fs)
 	uif := registerUI(fs)
 	jobTimeout := fs.Duration("job-timeout", jobs.DefaultJobTimeout, "River's timeout of one async job member (one patient)")
@@ -48,6 +50,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	if err := sec.check(); err != nil {
+		return err
+	}
+	if err := wf.check(&c, &sec); err != nil {
 		return err
 	}
 	toks, err := sec.loadTokens()
@@ -99,7 +104,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer st.Close()
-	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger, Schedule: schedule})
+	q, err := jobs.New(st, jobs.Options{JobTimeout: *jobTimeout, RescueAfter: *rescueAfter, Logger: logger, Schedule: schedule, Watch: wf.jobOptions()})
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -123,6 +128,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	// The address as bound (port 0 resolved): the base of job links when
 	// there is no --public-url, and an allowed Host.
 	cfg.ListenAddr = ln.Addr().String()
+	if err := wf.wire(ctx, &cfg, &c, svc, st, q, metrics, logger); err != nil {
+		return err
+	}
 	srv, err := api.New(cfg, svc)
 	if err != nil {
 		return usagef("%v", err)

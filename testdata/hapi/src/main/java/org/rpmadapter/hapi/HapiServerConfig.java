@@ -19,6 +19,9 @@ import ca.uhn.fhir.jpa.provider.IJpaSystemProvider;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
 import ca.uhn.fhir.jpa.subscription.channel.config.SubscriptionChannelConfig;
+import ca.uhn.fhir.jpa.subscription.match.config.SubscriptionProcessorConfig;
+import ca.uhn.fhir.jpa.subscription.match.deliver.email.IEmailSender;
+import ca.uhn.fhir.jpa.subscription.submit.config.SubscriptionSubmitterConfig;
 import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.server.IncomingRequestAddressStrategy;
 import ca.uhn.fhir.rest.server.RestfulServer;
@@ -28,6 +31,7 @@ import jakarta.persistence.EntityManagerFactory;
 import java.util.Properties;
 import javax.sql.DataSource;
 import org.apache.commons.dbcp2.BasicDataSource;
+import org.hl7.fhir.dstu2.model.Subscription;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.annotation.Bean;
@@ -50,7 +54,9 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 	HapiJpaConfig.class, // paging provider, stale-search cleanup, fulltext stub
 	JpaBatch2Config.class, // batch2 job persistence (needed by bulk export)
 	Batch2JobsConfig.class, // batch2 job definitions, incl. bulk export
-	SubscriptionChannelConfig.class, // in-memory message broker that batch2 uses
+	SubscriptionChannelConfig.class, // in-memory message broker that batch2 and subscriptions use
+	SubscriptionSubmitterConfig.class, // hands every create/update/delete to subscription matching
+	SubscriptionProcessorConfig.class, // matches active Subscriptions in memory and delivers rest-hooks
 	ThreadPoolFactoryConfig.class // thread pools for transactions / bundle batches
 })
 public class HapiServerConfig {
@@ -161,9 +167,36 @@ public class HapiServerConfig {
 		return new PartitionSettings();
 	}
 
+	/**
+	 * R4 rest-hook Subscriptions (rpm-adapter's serve --subscribe): on unless
+	 * RPM_HAPI_SUBSCRIPTIONS=false. A Subscription PUT with status "requested"
+	 * is validated and set "active"; every later write whose resource matches its
+	 * criteria (in memory) is delivered asynchronously after the commit. See
+	 * README.md for what is sent and how failed deliveries are retried.
+	 */
 	@Bean
 	public SubscriptionSettings subscriptionSettings() {
-		return new SubscriptionSettings();
+		SubscriptionSettings s = new SubscriptionSettings();
+		if (ServerSettings.subscriptions()) {
+			// HAPI keys its channel types on the DSTU2 enum, for every FHIR version.
+			s.addSupportedSubscriptionType(Subscription.SubscriptionChannelType.RESTHOOK);
+		}
+		// Every write is spooled (HFJ_RESOURCE_MODIFIED) and handed to matching
+		// by a scheduled pass, every 5 s by HAPI's default: a notification then
+		// leaves up to 5 s after the commit. 1 s here keeps the tests' lag short.
+		s.setSubscriptionIntervalInMs(ServerSettings.subscriptionIntervalMillis());
+		return s;
+	}
+
+	/**
+	 * The subscription processor wants an e-mail sender for email channels; only
+	 * rest-hook is supported here, so one that refuses is enough.
+	 */
+	@Bean
+	public IEmailSender emailSender() {
+		return details -> {
+			throw new UnsupportedOperationException("email subscriptions are not enabled on this test server");
+		};
 	}
 
 	@Bean

@@ -64,4 +64,14 @@ final class ServerSettings {
 	static boolean autoCreatePlaceholders() {
 		return getBool("auto_create_placeholders", true);
 	}
+
+	/** R4 rest-hook Subscriptions; HAPI supports no channel type by default. */
+	static boolean subscriptions() {
+		return getBool("subscriptions", true);
+	}
+
+	/** Pass that hands spooled writes to subscription matching; HAPI's default is 5000 ms. */
+	static long subscriptionIntervalMillis() {
+		return Long.parseLong(get("subscription_interval_millis", "1000"));
+	}
 }
