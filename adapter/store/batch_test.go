@@ -293,7 +293,7 @@ func crashChild(dsn string) {
 			os.Exit(3)
 		}
 	}
-	count := func() (int, error) { return 0, errors.New("no reader") }
+	var count func() (int, error)
 	if IsPostgresURL(dsn) {
 		conn, err := pgx.Connect(ctx, dsn)
 		if err != nil {
