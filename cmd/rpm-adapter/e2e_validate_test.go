@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,7 +16,35 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rpm-adapter/rpm-adapter/adapter/e2etest"
+	"github.com/rpm-adapter/rpm-adapter/fhirmap"
+	"github.com/rpm-adapter/rpm-adapter/ig"
 )
+
+// installGuideOnHAPI puts the implementation guide's definitions
+// (StructureDefinitions, CodeSystems, ValueSets, Measures; not its examples)
+// on the HAPI server, so that its $validate checks written resources against
+// the profiles their meta.profile names, as testdata/validator does offline.
+func installGuideOnHAPI(t *testing.T, srv *e2etest.Server) {
+	t.Helper()
+	all, err := ig.All()
+	require.NoError(t, err)
+	n := 0
+	for _, r := range all {
+		if r.Example || r.Type == "ImplementationGuide" {
+			continue
+		}
+		req, err := http.NewRequest(http.MethodPut, srv.Base+"/"+r.Type+"/"+r.ID, bytes.NewReader(r.JSON))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/fhir+json")
+		res, err := srv.HTTP.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Less(t, res.StatusCode, 300, "PUT %s/%s: %s", r.Type, r.ID, b)
+		n++
+	}
+	require.Positive(t, n)
+}
 
 // validateOnHAPI sends a resource to HAPI's $validate (R4 core: HAPI's
 // instance validator) and returns its error and fatal issues.
@@ -38,6 +68,14 @@ func validateOnHAPI(t *testing.T, srv *e2etest.Server, body []byte) []string {
 	require.NoError(t, json.Unmarshal(raw, &oo), string(raw))
 	var errs []string
 	for _, is := range oo.Issue {
+		// CPT is licensed and on no FHIR server: HAPI's $validate makes the
+		// unknown code system under the ChargeItem profile's required binding
+		// an error, where the offline validator (testdata/validator, which
+		// checks the same outputs) makes it the warning the README lists.
+		// That one message is not counted; every other error is.
+		if strings.HasPrefix(is.Diagnostics, "CodeSystem is unknown and can't be validated: "+fhirmap.SystemCPT+" ") {
+			continue
+		}
 		if is.Severity == "error" || is.Severity == "fatal" {
 			errs = append(errs, fmt.Sprintf("%s %s", is.Diagnostics, strings.Join(is.Location, ",")))
 		}
@@ -46,7 +84,8 @@ func validateOnHAPI(t *testing.T, srv *e2etest.Server, body []byte) []string {
 }
 
 // TestE2EServeAnswersPassHAPIsValidator sends what `serve` answers to the
-// HAPI server's $validate (the R4 core definitions): the Bundles of both
+// HAPI server's $validate (the R4 core definitions and the implementation
+// guide's, installed on it first, so the profiles are checked): the Bundles of both
 // fullUrl forms (with --fhir-base and on the embedded sample), Patient and
 // Group, read and write, a job's result, error OperationOutcomes (404, 406),
 // the CapabilityStatement with rest.security, the OperationDefinitions and
@@ -58,6 +97,7 @@ func TestE2EServeAnswersPassHAPIsValidator(t *testing.T) {
 	ctx := context.Background()
 	srv := e2etest.NewServer(t)
 	requireClockAfter(t, "2026-11-01")
+	installGuideOnHAPI(t, srv)
 	ds := e2etest.Load(t, srv, cliPatients...)
 	group := ds.Prefix + "cohort"
 	require.NoError(t, e2etest.PutGroup(ctx, srv, group, ds.IDs()))
@@ -121,6 +161,15 @@ func TestE2EServeAnswersPassHAPIsValidator(t *testing.T) {
 
 	for name, body := range answers {
 		assert.Empty(t, validateOnHAPI(t, srv, body), "HAPI's validator on %s", name)
+	}
+	// The check can fail: the guide's broken resources fail on HAPI too.
+	broken, err := filepath.Glob("../../testdata/validator/broken/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, broken)
+	for _, f := range broken {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.NotEmpty(t, validateOnHAPI(t, srv, b), "HAPI's validator passed the broken %s", filepath.Base(f))
 	}
 	t.Logf("%d answers validated on HAPI", len(answers))
 }
