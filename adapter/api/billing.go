@@ -1,11 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -113,31 +110,11 @@ func (s *Server) billingExport(c *gin.Context) {
 // raw, for an operation whose parameters are allowed (name → value[x]
 // types). postContentType has checked that it is FHIR JSON.
 func readParamsBody(c *gin.Context, raw map[string]string, allowed map[string][]string) error {
-	if c.Request.Body == nil {
-		return nil
+	parameters, err := parametersBody(c)
+	if err != nil {
+		return err
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return Errorf(ETOOLARGE, "the request body is larger than %d bytes", tooLarge.Limit)
-	case err != nil:
-		return Errorf(EINVALID, "the request body could not be read")
-	case len(bytes.TrimSpace(body)) == 0:
-		return nil
-	}
-	var params struct {
-		ResourceType string                       `json:"resourceType"`
-		Parameter    []map[string]json.RawMessage `json:"parameter"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&params); err != nil || dec.More() {
-		return Errorf(EINVALID, "the body is not valid JSON")
-	}
-	if params.ResourceType != "Parameters" {
-		return Errorf(EINVALID, "the body must be a Parameters resource")
-	}
-	for _, prm := range params.Parameter {
+	for _, prm := range parameters {
 		var name string
 		if json.Unmarshal(prm["name"], &name) != nil || name == "" {
 			return Errorf(EINVALID, "a parameter has no name")

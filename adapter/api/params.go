@@ -115,31 +115,11 @@ func postContentType(c *gin.Context) error {
 // readBody adds the parameters of a Parameters body to raw; postContentType
 // has checked that it is FHIR JSON.
 func readBody(c *gin.Context, raw map[string]string) error {
-	if c.Request.Body == nil {
-		return nil
+	parameters, err := parametersBody(c)
+	if err != nil {
+		return err
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return Errorf(ETOOLARGE, "the request body is larger than %d bytes", tooLarge.Limit)
-	case err != nil:
-		return Errorf(EINVALID, "the request body could not be read")
-	case len(bytes.TrimSpace(body)) == 0:
-		return nil
-	}
-	var params struct {
-		ResourceType string                       `json:"resourceType"`
-		Parameter    []map[string]json.RawMessage `json:"parameter"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&params); err != nil || dec.More() {
-		return Errorf(EINVALID, "the body is not valid JSON")
-	}
-	if params.ResourceType != "Parameters" {
-		return Errorf(EINVALID, "the body must be a Parameters resource")
-	}
-	for _, prm := range params.Parameter {
+	for _, prm := range parameters {
 		name, val, err := parameterValue(prm)
 		if err != nil {
 			return err
@@ -150,6 +130,36 @@ func readBody(c *gin.Context, raw map[string]string) error {
 		raw[name] = val
 	}
 	return nil
+}
+
+// parametersBody reads a request's Parameters body (FHIR JSON, checked by
+// postContentType) and gives its parameter entries; none for an empty body.
+func parametersBody(c *gin.Context) ([]map[string]json.RawMessage, error) {
+	if c.Request.Body == nil {
+		return nil, nil
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, Errorf(ETOOLARGE, "the request body is larger than %d bytes", tooLarge.Limit)
+	case err != nil:
+		return nil, Errorf(EINVALID, "the request body could not be read")
+	case len(bytes.TrimSpace(body)) == 0:
+		return nil, nil
+	}
+	var params struct {
+		ResourceType string                       `json:"resourceType"`
+		Parameter    []map[string]json.RawMessage `json:"parameter"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&params); err != nil || dec.More() {
+		return nil, Errorf(EINVALID, "the body is not valid JSON")
+	}
+	if params.ResourceType != "Parameters" {
+		return nil, Errorf(EINVALID, "the body must be a Parameters resource")
+	}
+	return params.Parameter, nil
 }
 
 // parameterValue reads one Parameters.parameter: a known name and exactly
