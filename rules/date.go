@@ -72,7 +72,15 @@ func (d Date) String() string {
 	if d == NoDate {
 		return "none"
 	}
-	return d.Time().Format(time.DateOnly)
+	y, m, day := d.Time().Date()
+	if y < 0 || y > 9999 {
+		return d.Time().Format(time.DateOnly)
+	}
+	// time.Format parses its layout on every call: a tenth of a store
+	// recording's preparation, for what is four digits and two pairs.
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + day/10), byte('0' + day%10)}
+	return string(b[:])
 }
 
 // MonthStart is the first date of d's month.

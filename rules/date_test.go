@@ -107,3 +107,18 @@ func TestDateStartIsLocalMidnight(t *testing.T) {
 		})
 	}
 }
+
+// String writes the date itself; it must agree with time's layout on every
+// date of the years the adapter meets, and beyond.
+func TestDateStringAgreesWithTimeFormat(t *testing.T) {
+	for d := rules.DateOf(1, time.January, 1); d <= rules.DateOf(10000, time.January, 2); d += 97 {
+		if got, want := d.String(), d.Time().Format(time.DateOnly); got != want {
+			t.Fatalf("%d: String() = %q, time formats %q", int32(d), got, want)
+		}
+	}
+	for d := rules.DateOf(1999, time.December, 1); d <= rules.DateOf(2031, time.January, 1); d++ {
+		if got, want := d.String(), d.Time().Format(time.DateOnly); got != want {
+			t.Fatalf("%d: String() = %q, time formats %q", int32(d), got, want)
+		}
+	}
+}

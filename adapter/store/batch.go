@@ -37,8 +37,9 @@ const (
 //
 // Write checks and prepares the recording and returns Next's error and the
 // recording's own at once; an error of the database is returned by the next
-// Sync or by Close, which must be called: it commits what is queued. While a
-// batch is open it holds one of the store's connections (SQLite's only one).
+// Sync or by Close, which must be called: it commits what is queued. The
+// batch is collected first and written in one go, so its transaction holds
+// one of the store's connections (SQLite's only one) only while it writes.
 func NewBatchSink(st *Store, tenant string, next adapter.Sink, writeBack bool, opts BatchOptions) (*Sink, error) {
 	k, err := NewSink(st, tenant, next, writeBack)
 	if err != nil {
@@ -150,20 +151,16 @@ func (b *batcher) takeErrs() error {
 	return err
 }
 
-// run is the writer: it applies each recording as it arrives in the open
-// transaction and commits after size patients, after every, at a sync and
-// when the queue closes.
+// run is the writer: it collects the recordings as they arrive and writes
+// them in one transaction, many patients a statement (writeRecordings),
+// after size patients, after every, at a sync and when the queue closes.
 func (b *batcher) run() {
 	defer close(b.done)
 	// The writer's work is not the caller's to cancel: what was handed over
 	// is recorded. A context that is never done also spares the SQLite
 	// driver a watching goroutine per statement.
 	ctx := context.Background()
-	var (
-		tx      *sql.Tx
-		pending []*recording
-		broken  bool // a statement failed: the batch is to be replayed
-	)
+	var pending []*recording
 	timer := time.NewTimer(b.every)
 	timer.Stop()
 	flush := func() {
@@ -171,17 +168,7 @@ func (b *batcher) run() {
 			return
 		}
 		timer.Stop()
-		if tx != nil {
-			b.st.unbindStmts(tx)
-		}
-		if !broken {
-			if err := tx.Commit(); err != nil {
-				broken = true
-			}
-		} else if tx != nil {
-			tx.Rollback() //nolint:errcheck // the patients are recorded again below
-		}
-		if broken {
+		if err := b.write(ctx, pending); err != nil {
 			// One transaction per patient: each succeeds or fails alone, as
 			// RecordEvaluation does.
 			for _, r := range pending {
@@ -191,7 +178,7 @@ func (b *batcher) run() {
 			}
 		}
 		clear(pending)
-		pending, tx, broken = pending[:0], nil, false
+		pending = pending[:0]
 	}
 	for {
 		select {
@@ -206,18 +193,7 @@ func (b *batcher) run() {
 				continue
 			}
 			if len(pending) == 0 {
-				var err error
-				if tx, err = b.st.db.BeginTx(ctx, nil); err != nil {
-					tx, broken = nil, true
-				} else {
-					b.st.bindStmts(tx)
-				}
 				timer.Reset(b.every)
-			}
-			if !broken {
-				if err := b.st.writeRecording(ctx, tx, it.r); err != nil {
-					broken = true
-				}
 			}
 			pending = append(pending, it.r)
 			if len(pending) >= b.size {
@@ -227,4 +203,20 @@ func (b *batcher) run() {
 			flush()
 		}
 	}
+}
+
+// write records rs in one transaction; on any error it is rolled back.
+func (b *batcher) write(ctx context.Context, rs []*recording) error {
+	tx, err := b.st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	b.st.bindStmts(tx)
+	err = b.st.writeRecordings(ctx, tx, rs)
+	b.st.unbindStmts(tx)
+	if err != nil {
+		tx.Rollback() //nolint:errcheck // the patients are recorded again one by one
+		return err
+	}
+	return tx.Commit()
 }

@@ -90,6 +90,88 @@ func TestBatchSinkRecordsWhatTheSinkDoes(t *testing.T) {
 	})
 }
 
+// The batching sink also re-evaluates as the sink does: over what a first
+// run recorded, later runs that open and close other windows, move
+// periods, withdraw lines, and list every patient twice in one batch.
+func TestBatchSinkReEvaluatesWhatTheSinkDoes(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		one := openTest(t, dsn, Options{Now: fixedClock})
+		batched := openTest(t, dsnLike(t, dsn), Options{Now: fixedClock})
+		runs := []struct {
+			month string
+			now   time.Time
+			twice bool
+		}{
+			{"2026-10", time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), false},
+			{"2026-10", time.Date(2026, 10, 18, 12, 0, 0, 0, time.UTC), true},
+			{"2026-09", time.Date(2026, 10, 2, 12, 0, 0, 0, time.UTC), false},
+			{"2026-10", time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC), true},
+		}
+		var ids []string
+		for _, run := range runs {
+			plain, err := NewSink(one, "t1", nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bs, err := NewBatchSink(batched, "t1", nil, false, BatchOptions{Size: 9})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runSampleAt(t, plain, run.month, run.now, run.twice)
+			got := runSampleAt(t, bs, run.month, run.now, run.twice)
+			if err := bs.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			if want.Failed() > 0 || got.Failed() > 0 {
+				t.Fatalf("%s as of %s: failed %d and %d", run.month, run.now, want.Failed(), got.Failed())
+			}
+			ids = ids[:0]
+			for _, row := range want.Rows {
+				ids = append(ids, row.PatientID)
+			}
+		}
+		for _, pid := range ids {
+			if w, g := dumpPatient(t, one, pid), dumpPatient(t, batched, pid); w != g {
+				t.Errorf("%s: the batching sink recorded\n%s\nthe sink\n%s", pid, g, w)
+			}
+		}
+		q := `SELECT line_id, state, units, dos, window_start, window_end FROM code_lines ORDER BY line_id`
+		if w, g := dumpRows(t, one, q), dumpRows(t, batched, q); w != g || !strings.Contains(w, "withdrawn") {
+			t.Errorf("code lines: the batching sink\n%s\nthe sink\n%s", g, w)
+		}
+	})
+}
+
+// dumpRows is the rows of q, one line each.
+func dumpRows(t *testing.T, s *Store, q string) string {
+	t.Helper()
+	rows, err := s.db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&b, vals...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
 // dsnLike is a second database of the same driver as dsn.
 func dsnLike(t *testing.T, dsn string) string {
 	if IsPostgresURL(dsn) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // The statements of a recording, prepared once at Open on SQLite (where
@@ -11,8 +12,6 @@ import (
 // its prepared statements itself.
 
 const (
-	selectWindowLines = `SELECT line_id, state FROM code_lines WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start = ?`
-
 	overlapping = ` WHERE tenant = ? AND patient_id = ? AND window_kind = ? AND window_start <> ? AND window_start <= ? AND window_end >= ?`
 	// withdrawOverlapping and deleteOverlapping supersede the periods a moved
 	// anchor replaced.
@@ -21,9 +20,26 @@ const (
 	deleteOverlapping = `DELETE FROM evaluations` + overlapping
 )
 
+// selectHeld reads what the store holds of n patients' windows, by n: their
+// code lines and their evaluations' windows (heldOf).
+var selectHeld = func() map[int]string {
+	out := map[int]string{}
+	for _, n := range rowCounts {
+		in := strings.Repeat("?, ", n-1) + "?"
+		out[n] = `SELECT patient_id, 'line', window_kind, window_start, window_end, line_id, state FROM code_lines
+WHERE tenant = ? AND patient_id IN (` + in + `)
+UNION ALL SELECT patient_id, 'eval', window_kind, window_start, window_end, '', '' FROM evaluations
+WHERE tenant = ? AND patient_id IN (` + in + `)`
+	}
+	return out
+}()
+
 func recordingStatements() []string {
-	return []string{upsertPatient, upsertEvaluation, upsertLine, withdrawLine, selectWindowLines,
-		withdrawOverlapping, deleteOverlapping, upsertWritten}
+	qs := []string{withdrawLine, withdrawOverlapping, deleteOverlapping, upsertWritten}
+	for _, n := range rowCounts {
+		qs = append(qs, upsertPatients[n], upsertEvaluations[n], upsertLines[n], selectHeld[n])
+	}
+	return qs
 }
 
 // prepare prepares the recording's statements, outside any transaction: on

@@ -42,6 +42,13 @@ func (f *fakeWriteBack) Write(_ context.Context, out *adapter.Outcome) error {
 
 func runSample(t *testing.T, sink adapter.Sink) *adapter.Summary {
 	t.Helper()
+	return runSampleAt(t, sink, "2026-10", time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), false)
+}
+
+// runSampleAt runs the embedded sample's month as of now into sink; twice
+// lists every patient twice.
+func runSampleAt(t *testing.T, sink adapter.Sink, month string, now time.Time, twice bool) *adapter.Summary {
+	t.Helper()
 	ctx := context.Background()
 	fsys, err := rpmadapter.SampleExport()
 	if err != nil {
@@ -56,12 +63,15 @@ func runSample(t *testing.T, sink adapter.Sink) *adapter.Summary {
 		t.Fatal(err)
 	}
 	ev := &adapter.Evaluator{Policy: rules.DefaultPolicy(), Writer: w,
-		Now: func() time.Time { return time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) }}
+		Now: func() time.Time { return now }}
 	ids, err := src.Patients(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	job, err := adapter.ParseJob("2026-10", "", "")
+	if twice {
+		ids = append(ids, ids...)
+	}
+	job, err := adapter.ParseJob(month, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
