@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,5 +167,141 @@ func TestTaskCodesAreInTheCodeSystem(t *testing.T) {
 	}
 	if !codesOf(t, "rpm-adapter")[fhirmap.GeneratedTagCode] || !codesOf(t, "program")[fhirmap.ProgramRPMCode] {
 		t.Error("the generated tag or the rpm program code is missing")
+	}
+}
+
+// findingCodes reads the codes of the findings the rules package emits
+// from its source: every Finding{Code: "…"} literal, and the codes of the
+// skipped readings' table (skipText), which skippedFindings uses. A Code
+// that is neither fails the test, so a new way of making findings cannot
+// slip past it.
+func findingCodes(t *testing.T) map[string]bool {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), "../rules", func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]bool{}
+	str := func(e ast.Expr) (string, bool) {
+		lit, ok := e.(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(lit.Value)
+		return s, err == nil
+	}
+	isFinding := func(e ast.Expr) bool { id, ok := e.(*ast.Ident); return ok && id.Name == "Finding" }
+	finding := func(name string, n *ast.CompositeLit) {
+		for _, e := range n.Elts {
+			kv, ok := e.(*ast.KeyValueExpr)
+			if !ok {
+				t.Errorf("%s: a Finding literal without field names", name)
+				continue
+			}
+			if k, ok := kv.Key.(*ast.Ident); !ok || k.Name != "Code" {
+				continue
+			}
+			if code, ok := str(kv.Value); ok {
+				codes[code] = true
+			} else if sel, ok := kv.Value.(*ast.SelectorExpr); !ok || sel.Sel.Name != "code" {
+				t.Errorf("%s: a Finding's Code is neither a string literal nor skipText's code", name)
+			}
+		}
+	}
+	skipTable := false
+	for _, pkg := range pkgs {
+		for name, f := range pkg.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.ValueSpec:
+					if len(n.Names) == 1 && n.Names[0].Name == "skipText" && len(n.Values) == 1 {
+						cl, ok := n.Values[0].(*ast.CompositeLit)
+						if !ok {
+							t.Fatalf("%s: skipText is no composite literal", name)
+						}
+						for _, e := range cl.Elts {
+							if kv, ok := e.(*ast.KeyValueExpr); ok {
+								e = kv.Value
+							}
+							row, ok := e.(*ast.CompositeLit)
+							if !ok || len(row.Elts) == 0 {
+								t.Fatalf("%s: a skipText row is not {code, why}", name)
+							}
+							code, ok := str(row.Elts[0])
+							if !ok {
+								t.Fatalf("%s: a skipText code is no string literal", name)
+							}
+							codes[code] = true
+							skipTable = true
+						}
+					}
+				case *ast.CompositeLit:
+					if isFinding(n.Type) {
+						finding(name, n)
+					} else if at, ok := n.Type.(*ast.ArrayType); ok && isFinding(at.Elt) {
+						for _, e := range n.Elts { // []Finding{{Code: …}}
+							if cl, ok := e.(*ast.CompositeLit); ok && cl.Type == nil {
+								finding(name, cl)
+							}
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	if !skipTable {
+		t.Fatal("skipText not found in package rules; the parse is wrong")
+	}
+	if len(codes) < 20 {
+		t.Fatalf("found %d finding codes in package rules; the parse is wrong", len(codes))
+	}
+	return codes
+}
+
+// The finding codes are a complete code system, bound required to the
+// rpm-finding extension's code: every code the rules emit must be in it,
+// and it lists no code the rules do not emit.
+func TestEveryFindingCodeIsInTheCodeSystem(t *testing.T) {
+	emitted := findingCodes(t)
+	listed := codesOf(t, "rpm-finding")
+	for code := range emitted {
+		if !listed[code] {
+			t.Errorf("the rules emit the finding %q, which is not in CodeSystem/rpm-finding", code)
+		}
+	}
+	for code := range listed {
+		if !emitted[code] {
+			t.Errorf("CodeSystem/rpm-finding lists %q, which the rules never emit", code)
+		}
+	}
+	r, ok := Get("StructureDefinition", "rpm-finding")
+	if !ok {
+		t.Fatal("StructureDefinition/rpm-finding is not in the guide")
+	}
+	var sd struct {
+		Differential struct {
+			Element []struct {
+				ID      string
+				Binding *struct{ Strength, ValueSet string }
+			}
+		}
+	}
+	if err := json.Unmarshal(r.JSON, &sd); err != nil {
+		t.Fatal(err)
+	}
+	bound := false
+	for _, e := range sd.Differential.Element {
+		if e.ID == "Extension.extension:code.value[x]" && e.Binding != nil {
+			bound = e.Binding.Strength == "required" && e.Binding.ValueSet == Canonical+"/ValueSet/rpm-finding"
+		}
+	}
+	if !bound {
+		t.Error("rpm-finding's code is not bound (required) to ValueSet/rpm-finding")
+	}
+	if _, ok := ByURL(Canonical + "/ValueSet/rpm-finding"); !ok {
+		t.Error("ValueSet/rpm-finding is not in the guide")
 	}
 }
