@@ -305,3 +305,53 @@ func TestEveryFindingCodeIsInTheCodeSystem(t *testing.T) {
 		t.Error("ValueSet/rpm-finding is not in the guide")
 	}
 }
+
+// Rebase moves every URL of the guide's base, and only those, to the
+// deployment's canonical.
+func TestRebaseMovesTheGuideToAnotherCanonical(t *testing.T) {
+	const base = "https://fhir.example.org/rpm"
+	g, err := Rebase(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Canonical() != base || g.GuideURL() != base+"/ImplementationGuide/rpm-adapter.fhir" {
+		t.Errorf("canonical %s, guide %s", g.Canonical(), g.GuideURL())
+	}
+	def, _ := Default()
+	if d, _ := Rebase(""); d != def {
+		t.Error(`Rebase("") is not the guide as compiled`)
+	}
+	if len(g.All()) != len(def.All()) {
+		t.Fatalf("%d resources rebased, %d compiled", len(g.All()), len(def.All()))
+	}
+	for i, r := range g.All() {
+		was := def.All()[i]
+		if r.URL != "" && r.URL != base+strings.TrimPrefix(was.URL, Canonical) {
+			t.Errorf("%s/%s: url %s", r.Type, r.ID, r.URL)
+		}
+		if strings.Contains(string(r.JSON), Canonical) {
+			t.Errorf("%s/%s still names %s", r.Type, r.ID, Canonical)
+		}
+		var head struct{ URL string }
+		if err := json.Unmarshal(r.JSON, &head); err != nil || head.URL != r.URL {
+			t.Errorf("%s/%s: url in the JSON %q, want %q (%v)", r.Type, r.ID, head.URL, r.URL, err)
+		}
+		if strings.Count(string(was.JSON), Canonical) != strings.Count(string(r.JSON), base) {
+			t.Errorf("%s/%s: not every URL of the base was moved", r.Type, r.ID)
+		}
+	}
+	for _, u := range []string{"/StructureDefinition/rpm-chargeitem", "/OperationDefinition/Group-rpm-eligibility",
+		"/CapabilityStatement/rpm-adapter", "/ValueSet/rpm-finding"} {
+		if _, ok := g.ByURL(base + u + "|0.1.0"); !ok {
+			t.Errorf("%s%s is not found", base, u)
+		}
+		if _, ok := g.ByURL(Canonical + u); ok {
+			t.Errorf("%s%s is still found", Canonical, u)
+		}
+	}
+	r, _ := g.Get("StructureDefinition", "rpm-finding")
+	if !strings.Contains(string(r.JSON), `"valueSet":"`+base+`/ValueSet/rpm-finding"`) &&
+		!strings.Contains(string(r.JSON), `"valueSet": "`+base+`/ValueSet/rpm-finding"`) {
+		t.Error("rpm-finding's binding was not moved")
+	}
+}
