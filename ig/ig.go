@@ -100,12 +100,12 @@ func Default() (*Guide, error) { return def, loadErr }
 // guide as compiled): each resource's url and every reference to the
 // guide's definitions inside it (profiles, bindings, value sets' systems,
 // operations' definitions). URLs outside the base (FHIR core, CPT, UCUM)
-// are left as they are.
+// are left as they are. The base is joined as fhirmap.Canonical joins it,
+// so the URLs are those the adapter writes under the same base.
 func Rebase(canonical string) (*Guide, error) {
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	canonical = strings.TrimSuffix(canonical, "/")
 	if canonical == "" || canonical == Canonical {
 		return def, nil
 	}

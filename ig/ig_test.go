@@ -46,29 +46,7 @@ func TestGuideHoldsTheWrittenResourcesProfiles(t *testing.T) {
 // Every extension, code system and measure the adapter writes or reads is
 // defined in the guide, under fhirmap's own constants.
 func TestEveryCanonicalTheAdapterUsesIsDefined(t *testing.T) {
-	paths := map[string]string{
-		"communication-duration": fhirmap.PathDurationExt,
-		"program":                fhirmap.PathProgramSystem,
-		"rpm-adapter":            fhirmap.PathGeneratedTagSys,
-		"rpm-task":               fhirmap.PathTaskCodeSystem,
-		"rpm-issue":              fhirmap.PathIssueSystem,
-		"rpm-device-days":        fhirmap.PathMeasureDevice,
-		"rpm-treatment-time":     fhirmap.PathMeasureTime,
-		"rpm-rule-set":           fhirmap.PathExtRuleSet,
-		"rpm-policy":             fhirmap.PathExtPolicy,
-		"rpm-payer-profile":      fhirmap.PathExtPayerProfile,
-		"rpm-consent":            fhirmap.PathExtConsent,
-		"rpm-time-zone":          fhirmap.PathExtTimeZone,
-		"rpm-episode-period":     fhirmap.PathExtEpisodePeriod,
-		"rpm-interactive":        fhirmap.PathExtInteractive,
-		"rpm-data-days":          fhirmap.PathExtDataDays,
-		"rpm-unbilled-minutes":   fhirmap.PathExtUnbilledMinutes,
-		"rpm-progress":           fhirmap.PathExtProgress,
-		"rpm-finding":            fhirmap.PathExtFinding,
-		"rpm-date-of-service":    fhirmap.PathExtDateOfService,
-		"rpm-subject":            fhirmap.PathExtSubject,
-	}
-	for name, p := range paths {
+	for name, p := range adapterPaths {
 		url := fhirmap.Canonical(fhirmap.DefaultCanonical, p)
 		r, ok := ByURL(url)
 		if !ok {
@@ -82,6 +60,30 @@ func TestEveryCanonicalTheAdapterUsesIsDefined(t *testing.T) {
 	if fhirmap.DefaultCanonical != Canonical {
 		t.Errorf("fhirmap's canonical %s is not the guide's %s", fhirmap.DefaultCanonical, Canonical)
 	}
+}
+
+// adapterPaths are fhirmap's paths of what the adapter writes or reads.
+var adapterPaths = map[string]string{
+	"communication-duration": fhirmap.PathDurationExt,
+	"program":                fhirmap.PathProgramSystem,
+	"rpm-adapter":            fhirmap.PathGeneratedTagSys,
+	"rpm-task":               fhirmap.PathTaskCodeSystem,
+	"rpm-issue":              fhirmap.PathIssueSystem,
+	"rpm-device-days":        fhirmap.PathMeasureDevice,
+	"rpm-treatment-time":     fhirmap.PathMeasureTime,
+	"rpm-rule-set":           fhirmap.PathExtRuleSet,
+	"rpm-policy":             fhirmap.PathExtPolicy,
+	"rpm-payer-profile":      fhirmap.PathExtPayerProfile,
+	"rpm-consent":            fhirmap.PathExtConsent,
+	"rpm-time-zone":          fhirmap.PathExtTimeZone,
+	"rpm-episode-period":     fhirmap.PathExtEpisodePeriod,
+	"rpm-interactive":        fhirmap.PathExtInteractive,
+	"rpm-data-days":          fhirmap.PathExtDataDays,
+	"rpm-unbilled-minutes":   fhirmap.PathExtUnbilledMinutes,
+	"rpm-progress":           fhirmap.PathExtProgress,
+	"rpm-finding":            fhirmap.PathExtFinding,
+	"rpm-date-of-service":    fhirmap.PathExtDateOfService,
+	"rpm-subject":            fhirmap.PathExtSubject,
 }
 
 // codesOf returns the codes of a CodeSystem of the guide.
@@ -310,7 +312,7 @@ func TestEveryFindingCodeIsInTheCodeSystem(t *testing.T) {
 // deployment's canonical.
 func TestRebaseMovesTheGuideToAnotherCanonical(t *testing.T) {
 	const base = "https://fhir.example.org/rpm"
-	g, err := Rebase(base + "/")
+	g, err := Rebase(base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,6 +349,12 @@ func TestRebaseMovesTheGuideToAnotherCanonical(t *testing.T) {
 		}
 		if _, ok := g.ByURL(Canonical + u); ok {
 			t.Errorf("%s%s is still found", Canonical, u)
+		}
+	}
+	// What the adapter writes under that base resolves in the moved guide.
+	for name, p := range adapterPaths {
+		if _, ok := g.ByURL(fhirmap.Canonical(base, p)); !ok {
+			t.Errorf("%s: %s is not in the guide under %s", name, fhirmap.Canonical(base, p), base)
 		}
 	}
 	r, _ := g.Get("StructureDefinition", "rpm-finding")
