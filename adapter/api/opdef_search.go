@@ -70,7 +70,7 @@ func restSecurity(cfg Config) *cspb.CapabilityStatement_Rest_Security {
 		Cors: fbool(false),
 		Service: []*dtpb.CodeableConcept{{Text: fstr(
 			"Static bearer tokens (RFC 6750 Authorization: Bearer header), issued by the operator")}},
-		Description: &dtpb.Markdown{Value: "Send `Authorization: Bearer <token>` with every operation and job " +
+		Description: &dtpb.Markdown{Value: "Send the token in an `Authorization: Bearer` header with every operation and job " +
 			"status request; 401 without a valid token. A token has the role read or write: " +
 			"$rpm-eligibility-write, " + billing + "and cancelling a job that writes, need the write role (403 otherwise). " +
 			"Tokens are configured by the operator of the service; there is no token endpoint. " +

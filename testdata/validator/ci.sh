@@ -118,7 +118,11 @@ say "--canonical $X: evaluate, and the guide as serve publishes it"
 xdir="$WORK/canonical"
 mkdir -p "$xdir/guide" "$xdir/outputs"
 "$bin" evaluate --canonical "$X" --month 2026-10 --out "$xdir/outputs/closed-2026" --quiet >/dev/null
-"$bin" serve --canonical "$X" --addr "127.0.0.1:$PORT" --db "$WORK/serve-canonical.db" >"$WORK/serve-canonical.log" 2>&1 &
+"$bin" evaluate --canonical "$X" --date 2026-10-14 --out "$xdir/outputs/open-2026" --quiet >/dev/null
+# With a token, so that its CapabilityStatement has rest.security, and a
+# store, so that it lists $rpm-billing-export: the fullest one.
+RPM_API_TOKENS="ci:write:$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
+	"$bin" serve --canonical "$X" --addr "127.0.0.1:$PORT" --db "$WORK/serve-canonical.db" >"$WORK/serve-canonical.log" 2>&1 &
 serve_pid=$!
 trap 'kill "$serve_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$B/metadata" && break; sleep 0.2; done

@@ -26,7 +26,7 @@ Description: "What rpm-adapter serve offers: the eligibility operations on Patie
 * rest[0].documentation = "The operations need a bearer token when tokens are configured; metadata and the definitions (OperationDefinition, StructureDefinition, CodeSystem, ValueSet, Measure, ImplementationGuide, CapabilityStatement) do not."
 * rest[0].security.cors = false
 * rest[0].security.service[0].text = "Static bearer tokens (RFC 6750 Authorization: Bearer header), issued by the operator"
-* rest[0].security.description = "When the service is configured with tokens: send `Authorization: Bearer <token>` with every operation and job status request; 401 without a valid token. A token has the role read or write: $rpm-eligibility-write, $rpm-billing-export and cancelling a job that writes need the write role (403 otherwise). Without tokens the service is read-only and open. No CORS: browsers' cross-origin requests are refused."
+* rest[0].security.description = "When the service is configured with tokens: send the token in an `Authorization: Bearer` header with every operation and job status request; 401 without a valid token. A token has the role read or write: $rpm-eligibility-write, $rpm-billing-export and cancelling a job that writes need the write role (403 otherwise). Without tokens the service is read-only and open. No CORS: browsers' cross-origin requests are refused."
 * rest[0].resource[+].type = #Patient
 * rest[0].resource[=].operation[+].name = "rpm-eligibility"
 * rest[0].resource[=].operation[=].definition = "http://rpm-adapter.org/fhir/OperationDefinition/Patient-rpm-eligibility"
