@@ -170,7 +170,7 @@ func TestDeclaredParameterTypesAreAccepted(t *testing.T) {
 		if op.typeName != "Patient" {
 			continue
 		}
-		od := opDefOf(t, s.opDefs[op.id()])
+		od := opDefOf(t, s.opDefs[op.id()].body)
 		for _, p := range od.Parameter {
 			if p.Use != "in" {
 				continue
@@ -191,7 +191,7 @@ func TestDeclaredParameterTypesAreAccepted(t *testing.T) {
 // The Group operations' return documents what large groups really get.
 func TestGroupReturnDocumentsTheSummary(t *testing.T) {
 	s := newTestServer(t, Config{SyncGroupLimit: 3, GroupBundleLimit: 7}, nil)
-	od := opDefOf(t, s.opDefs["Group-rpm-eligibility"])
+	od := opDefOf(t, s.opDefs["Group-rpm-eligibility"].body)
 	var doc string
 	for _, p := range od.Parameter {
 		if p.Name == "return" {
@@ -234,7 +234,7 @@ func TestOperationDefinitionsAreFoundByURL(t *testing.T) {
 	assert.Equal(t, "https://rpm.example.org/fhir/OperationDefinition?url="+url.QueryEscape(canon+"Patient-rpm-eligibility"), b.Link[0].URL)
 
 	for q, want := range map[string][]string{
-		"": {"Group-rpm-eligibility", "Group-rpm-eligibility-write", "Patient-rpm-eligibility", "Patient-rpm-eligibility-write"},
+		"": {"Group-rpm-eligibility", "Group-rpm-eligibility-write", "Patient-rpm-eligibility", "Patient-rpm-eligibility-write", "rpm-billing-export"},
 		"url=" + canon + "Group-rpm-eligibility-write|1.2.3":                                {"Group-rpm-eligibility-write"},
 		"url=" + canon + "Group-rpm-eligibility-write|9":                                    nil,
 		"url=" + canon + "Observation-lastn":                                                nil,

@@ -10,16 +10,19 @@ import (
 	"github.com/rpm-adapter/rpm-adapter/ig"
 
 	cpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/codes_go_proto"
-	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	cspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/capability_statement_go_proto"
 	vspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/valuesets_go_proto"
 )
 
 // The implementation guide's definitions (package ig: profiles, extensions,
-// code systems, value sets, measures and the ImplementationGuide itself;
-// not its examples, which are no resources of this service) are served read-only, without a token, like the
-// CapabilityStatement: they are definitions, not patient data
-// (fhir-mapping.md §6).
+// code systems, value sets, measures, the requirements CapabilityStatement
+// and the ImplementationGuide itself; not its examples, which are no
+// resources of this service) are served read-only, without a token, like
+// the CapabilityStatement: they are definitions, not patient data
+// (fhir-mapping.md §6). They are served under the configured canonical
+// (ig.Rebase), so a resource written with --canonical X names definitions
+// this service publishes. The OperationDefinitions are the guide's too, with
+// their own routes (opdef.go, opdef_search.go).
 //
 //	GET /fhir/{type}/{id}       the resource, or 404
 //	GET /fhir/{type}?url=…      a searchset Bundle (also _id=…; no
@@ -29,15 +32,18 @@ import (
 // conformanceRoutes adds one static route pair per type of the guide, so
 // they never clash with the operations' routes.
 func (s *Server) conformanceRoutes(e *gin.Engine) {
-	for _, typ := range ig.Types() {
-		e.GET("/fhir/"+typ+"/:id", conformanceRead(typ))
+	for _, typ := range s.guide.Types() {
+		if typ == "OperationDefinition" { // routeOpDefinition, routeOpDefSearch
+			continue
+		}
+		e.GET("/fhir/"+typ+"/:id", s.conformanceRead(typ))
 		e.GET("/fhir/"+typ, s.conformanceSearch(typ))
 	}
 }
 
-func conformanceRead(typ string) gin.HandlerFunc {
+func (s *Server) conformanceRead(typ string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		r, ok := ig.Get(typ, c.Param("id"))
+		r, ok := s.guide.Get(typ, c.Param("id"))
 		if !ok || r.Example {
 			writeError(c, Errorf(ENOTFOUND, "no such %s", typ))
 			return
@@ -49,11 +55,6 @@ func conformanceRead(typ string) gin.HandlerFunc {
 func (s *Server) conformanceSearch(typ string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		url, id := c.Query("url"), c.Query("_id")
-		all, err := ig.All()
-		if err != nil {
-			writeError(c, &Error{Code: EINTERNAL, Err: err})
-			return
-		}
 		type entry struct {
 			FullURL  string          `json:"fullUrl"`
 			Resource json.RawMessage `json:"resource"`
@@ -64,11 +65,11 @@ func (s *Server) conformanceSearch(typ string) gin.HandlerFunc {
 		entries := []entry{}
 		base := s.baseURL()
 		if base == "" {
-			base = ig.Canonical
+			base = s.guide.Canonical()
 		} else {
 			base += "/fhir"
 		}
-		for _, r := range all {
+		for _, r := range s.guide.All() {
 			if r.Type != typ || r.Example || (id != "" && r.ID != id) || (url != "" && r.URL != strings.SplitN(url, "|", 2)[0]) {
 				continue
 			}
@@ -91,10 +92,14 @@ func (s *Server) conformanceSearch(typ string) gin.HandlerFunc {
 }
 
 // conformanceResources are the CapabilityStatement's rest.resource entries
-// of the guide's types: read, and search by url.
-func conformanceResources() []*cspb.CapabilityStatement_Rest_Resource {
+// of the guide's types but OperationDefinition (opDefResource): read, and
+// search by url.
+func conformanceResources(g *ig.Guide) []*cspb.CapabilityStatement_Rest_Resource {
 	var out []*cspb.CapabilityStatement_Rest_Resource
-	for _, typ := range ig.Types() {
+	for _, typ := range g.Types() {
+		if typ == "OperationDefinition" {
+			continue
+		}
 		code, ok := cpb.ResourceTypeCode_Value_value[resourceTypeEnum(typ)]
 		if !ok {
 			continue
@@ -125,9 +130,4 @@ func resourceTypeEnum(typ string) string {
 		b.WriteRune(r)
 	}
 	return strings.ToUpper(b.String())
-}
-
-// guideCanonical is the CapabilityStatement's implementationGuide.
-func guideCanonical() []*dtpb.Canonical {
-	return []*dtpb.Canonical{{Value: ig.GuideURL}}
 }

@@ -61,10 +61,10 @@ func (s *Server) metadata(c *gin.Context) {
 
 // operationDefinition answers GET /fhir/OperationDefinition/{id}.
 func (s *Server) operationDefinition(c *gin.Context) {
-	body, ok := s.opDefs[c.Param("id")]
+	d, ok := s.opDefs[c.Param("id")]
 	if !ok {
 		writeError(c, Errorf(ENOTFOUND, "no such OperationDefinition"))
 		return
 	}
-	writeFHIR(c, http.StatusOK, body)
+	writeFHIR(c, http.StatusOK, d.body)
 }

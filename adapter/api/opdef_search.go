@@ -33,7 +33,7 @@ var opDefSearchParams = []struct {
 	{"url", cpb.SearchParamTypeCode_URI, "http://hl7.org/fhir/SearchParameter/conformance-url",
 		"The canonical URL, exactly; url|version also matches the version."},
 	{"code", cpb.SearchParamTypeCode_TOKEN, "http://hl7.org/fhir/SearchParameter/OperationDefinition-code",
-		"The operation's code (rpm-eligibility, rpm-eligibility-write)."},
+		"The operation's code (rpm-eligibility, rpm-eligibility-write, rpm-billing-export)."},
 }
 
 // opDefResource is the CapabilityStatement's entry for OperationDefinition.
@@ -62,15 +62,19 @@ func restSecurity(cfg Config) *cspb.CapabilityStatement_Rest_Security {
 	if len(cfg.Tokens) == 0 {
 		return nil
 	}
+	billing := ""
+	if cfg.Billing != nil {
+		billing = "$rpm-billing-export, "
+	}
 	return &cspb.CapabilityStatement_Rest_Security{
 		Cors: fbool(false),
 		Service: []*dtpb.CodeableConcept{{Text: fstr(
 			"Static bearer tokens (RFC 6750 Authorization: Bearer header), issued by the operator")}},
-		Description: &dtpb.Markdown{Value: "Send `Authorization: Bearer <token>` with every operation and job " +
+		Description: &dtpb.Markdown{Value: "Send the token in an `Authorization: Bearer` header with every operation and job " +
 			"status request; 401 without a valid token. A token has the role read or write: " +
-			"$rpm-eligibility-write, and cancelling a job that writes, need the write role (403 otherwise). " +
+			"$rpm-eligibility-write, " + billing + "and cancelling a job that writes, need the write role (403 otherwise). " +
 			"Tokens are configured by the operator of the service; there is no token endpoint. " +
-			"/fhir/metadata and /fhir/OperationDefinition need no token. No CORS: browsers' cross-origin requests are refused."},
+			"/fhir/metadata and the definitions need no token. No CORS: browsers' cross-origin requests are refused."},
 	}
 }
 
@@ -82,7 +86,7 @@ func (s *Server) searchOperationDefinitions(c *gin.Context) {
 		writeError(c, Errorf(EINVALID, "the query string is malformed"))
 		return
 	}
-	var filters []func(op operation) bool
+	var filters []func(d opDef) bool
 	for name, vals := range q {
 		if standardParams[name] {
 			continue
@@ -91,13 +95,13 @@ func (s *Server) searchOperationDefinitions(c *gin.Context) {
 			alts := strings.Split(v, ",") // a comma is OR within one parameter
 			switch name {
 			case "url":
-				filters = append(filters, func(op operation) bool { return anyOf(alts, func(a string) bool { return s.urlMatches(op, a) }) })
+				filters = append(filters, func(d opDef) bool { return anyOf(alts, func(a string) bool { return urlMatches(d, a) }) })
 			case "code":
-				filters = append(filters, func(op operation) bool {
-					return anyOf(alts, func(a string) bool { _, code := cutToken(a); return code == op.code })
+				filters = append(filters, func(d opDef) bool {
+					return anyOf(alts, func(a string) bool { _, code := cutToken(a); return code == d.code })
 				})
 			case "_id":
-				filters = append(filters, func(op operation) bool { return anyOf(alts, func(a string) bool { return a == op.id() }) })
+				filters = append(filters, func(d opDef) bool { return anyOf(alts, func(a string) bool { return a == d.id }) })
 			default:
 				writeError(c, Errorf(EINVALID, "OperationDefinition search: unsupported parameter %q (url, code and _id are)", name))
 				return
@@ -105,17 +109,19 @@ func (s *Server) searchOperationDefinitions(c *gin.Context) {
 		}
 	}
 	var ids []string
-	for _, op := range operations {
+	bodies := map[string][]byte{}
+	for id, d := range s.opDefs {
 		ok := true
 		for _, f := range filters {
-			ok = ok && f(op)
+			ok = ok && f(d)
 		}
 		if ok {
-			ids = append(ids, op.id())
+			ids = append(ids, id)
+			bodies[id] = d.body
 		}
 	}
 	sort.Strings(ids)
-	body, err := s.searchset(c, "OperationDefinition", ids, s.opDefs)
+	body, err := s.searchset(c, "OperationDefinition", ids, bodies)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -124,12 +130,12 @@ func (s *Server) searchOperationDefinitions(c *gin.Context) {
 }
 
 // urlMatches matches a url parameter: the canonical, or canonical|version.
-func (s *Server) urlMatches(op operation, v string) bool {
+func urlMatches(d opDef, v string) bool {
 	u, version, versioned := strings.Cut(v, "|")
-	if u != opDefURL(s.cfg, op) {
+	if u != d.url {
 		return false
 	}
-	return !versioned || version == s.cfg.Version
+	return !versioned || version == d.version
 }
 
 // cutToken splits a token search value system|code; a bare code has no system.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/rpm-adapter/rpm-adapter/ig"
 )
 
 // Routes of the API. Gin matches "$" literally, and a client's "%24" is
@@ -39,8 +41,9 @@ type Server struct {
 	jobs     *jobStore
 	engine   *gin.Engine
 
-	capability []byte            // CapabilityStatement JSON
-	opDefs     map[string][]byte // OperationDefinition JSON by id
+	guide      *ig.Guide        // the implementation guide under cfg.Canonical
+	capability []byte           // CapabilityStatement JSON
+	opDefs     map[string]opDef // the guide's OperationDefinitions by id, as served
 }
 
 // New builds the API over svc. It refuses a nil service and a Config that
@@ -59,10 +62,13 @@ func New(cfg Config, svc Service) (*Server, error) {
 	s := &Server{cfg: cfg, svc: svc, log: cfg.Logger, metrics: cfg.Metrics,
 		auth: newAuthenticator(cfg.Tokens), hosts: newHostGuard(cfg), inflight: newInflight(cfg.MaxInflight)}
 	s.jobs = newJobStore(cfg, cfg.Metrics)
-	if s.capability, err = capabilityStatement(cfg); err != nil {
+	if s.guide, err = ig.Rebase(cfg.Canonical); err != nil {
 		return nil, err
 	}
-	if s.opDefs, err = operationDefinitions(cfg); err != nil {
+	if s.opDefs, err = operationDefinitions(cfg, s.guide); err != nil {
+		return nil, err
+	}
+	if s.capability, err = capabilityStatement(cfg, s.guide, s.opDefs); err != nil {
 		return nil, err
 	}
 	s.engine = s.routes()

@@ -15,7 +15,10 @@
 #     entered-in-error and closing updates) and the guide's own resources with
 #     HAPI's FhirInstanceValidator (R4 core + the guide, offline): no error
 #     allowed; then the deliberately broken resources of
-#     testdata/validator/broken, each of which must fail.
+#     testdata/validator/broken, each of which must fail;
+#  5. with --canonical https://fhir.example.org/rpm: evaluate's output and
+#     serve's CapabilityStatement against the guide as serve publishes it
+#     under that base (no error allowed, and no URL of the default base left).
 #
 # Environment: RPM_VALIDATOR_SERVE_PORT (default 18181), RPM_VALIDATOR_WORK
 # (default a fresh temporary folder).
@@ -88,6 +91,7 @@ get error-route.outcome.json 404 "$B/Nothing/here"
 get metadata.capabilitystatement.json 200 "$B/metadata"
 get patient.operationdefinition.json 200 "$B/OperationDefinition/Patient-rpm-eligibility"
 get group.operationdefinition.json 200 "$B/OperationDefinition/Group-rpm-eligibility"
+get billing.operationdefinition.json 200 "$B/OperationDefinition/rpm-billing-export"
 get rpm-chargeitem.structuredefinition.json 200 "$B/StructureDefinition/rpm-chargeitem"
 cmp -s "$api/rpm-chargeitem.structuredefinition.json" ig/fsh-generated/resources/StructureDefinition-rpm-chargeitem.json ||
 	{ echo "ci.sh: serve's StructureDefinition/rpm-chargeitem is not the guide's"; exit 1; }
@@ -107,6 +111,37 @@ kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 trap - EXIT
 ls "$api"
 
+# --canonical: what evaluate writes under another base must validate against
+# what serve publishes under it (the guide as served, not as compiled).
+X=https://fhir.example.org/rpm
+say "--canonical $X: evaluate, and the guide as serve publishes it"
+xdir="$WORK/canonical"
+mkdir -p "$xdir/guide" "$xdir/outputs"
+"$bin" evaluate --canonical "$X" --month 2026-10 --out "$xdir/outputs/closed-2026" --quiet >/dev/null
+"$bin" evaluate --canonical "$X" --date 2026-10-14 --out "$xdir/outputs/open-2026" --quiet >/dev/null
+# With a token, so that its CapabilityStatement has rest.security, and a
+# store, so that it lists $rpm-billing-export: the fullest one.
+RPM_API_TOKENS="ci:write:$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
+	"$bin" serve --canonical "$X" --addr "127.0.0.1:$PORT" --db "$WORK/serve-canonical.db" >"$WORK/serve-canonical.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$B/metadata" && break; sleep 0.2; done
+n=0
+for f in ig/fsh-generated/resources/*.json; do
+	name=$(basename "$f" .json); typ=${name%%-*}; id=${name#*-}
+	# The guide's examples are no resources of the service (404).
+	if curl -fs -o "$xdir/guide/$name.json" "$B/$typ/$id"; then n=$((n + 1)); else rm -f "$xdir/guide/$name.json"; fi
+done
+curl -fs -o "$xdir/outputs/metadata.capabilitystatement.json" "$B/metadata"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+trap - EXIT
+grep -q "\"url\": *\"$X/StructureDefinition/rpm-chargeitem\"" "$xdir/guide/StructureDefinition-rpm-chargeitem.json" ||
+	{ echo "ci.sh: serve --canonical $X does not publish StructureDefinition/rpm-chargeitem under $X"; exit 1; }
+if grep -l 'http://rpm-adapter.org/fhir' "$xdir"/guide/*.json "$xdir"/outputs/*/*.ndjson "$xdir"/outputs/*.json; then
+	echo "ci.sh: the files above still name http://rpm-adapter.org/fhir under --canonical $X"; exit 1
+fi
+echo "$n definitions served under $X"
+
 say "HAPI FhirInstanceValidator: the outputs, the goldens and the guide must have no error"
 # The guide's StructureDefinitions are loaded (and snapshotted) by the
 # validator rather than validated as instances: HAPI's StructureDefinition
@@ -116,4 +151,10 @@ bash testdata/validator/run.sh validate --ig ig/fsh-generated/resources \
 	$guide "$out" testdata/golden/write \
 	--invalid testdata/validator/broken 2>&1 | grep -v 'PackageClient' | tee "$WORK/validate.log" | tail -n 80
 grep -q '^validate: ok' "$WORK/validate.log" || { echo "ci.sh: validation failed (full report: $WORK/validate.log)"; exit 1; }
+
+say "HAPI FhirInstanceValidator: evaluate's output under --canonical $X against the guide serve publishes under it"
+bash testdata/validator/run.sh validate --ig "$xdir/guide" --canonical "$X" "$xdir/outputs" 2>&1 |
+	grep -v 'PackageClient' | tee "$WORK/validate-canonical.log" | tail -n 30
+grep -q '^validate: ok' "$WORK/validate-canonical.log" ||
+	{ echo "ci.sh: validation under --canonical failed (full report: $WORK/validate-canonical.log)"; exit 1; }
 say "done"

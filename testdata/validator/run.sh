@@ -6,8 +6,11 @@
 #   testdata/validator/run.sh core [DIR]     write the FHIR package hl7.fhir.r4.core#4.0.1
 #                                            (default ~/.fhir/packages/hl7.fhir.r4.core#4.0.1)
 #                                            from HAPI's R4 validation resources, for SUSHI
-#   testdata/validator/run.sh validate --ig DIR [--valid] PATH... [--invalid PATH...]
-#                                            HAPI's FhirInstanceValidator, offline (Validate.java)
+#   testdata/validator/run.sh validate --ig DIR [--canonical BASE] [--valid] PATH... [--invalid PATH...]
+#                                            HAPI's FhirInstanceValidator, offline (Validate.java);
+#                                            --canonical: the guide's base in DIR (a
+#                                            deployment's --canonical), for the profiles
+#                                            of the written types
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,7 +55,7 @@ validate)
 	exec java -Xss4m -cp "$cp" org.rpmadapter.validator.Validate "$@"
 	;;
 *)
-	echo "usage: run.sh core [DIR] | run.sh validate --ig DIR [--valid] PATH... [--invalid PATH...]" >&2
+	echo "usage: run.sh core [DIR] | run.sh validate --ig DIR [--canonical BASE] [--valid] PATH... [--invalid PATH...]" >&2
 	exit 2
 	;;
 esac

@@ -226,3 +226,47 @@ Description: "The stable codes of OperationOutcome.issue.details the adapter wri
 * #patient-not-in-export "A resource is about a patient the export does not hold."
 * #not-evaluated "The patient was not evaluated (for example: no time zone)."
 * #more-issues "More issues were found than are listed."
+
+CodeSystem: RpmFindingCodes
+Id: rpm-finding
+Title: "RPM findings"
+Description: "The codes of the rules' findings (the rpm-finding extension's code): why a window has no code, a shorter code or fewer units, which inputs did not count, and what needs review. Every code the rules package emits is listed (a Go test of package ig reads them from its source); the rule book ids are in the extension's rule."
+* ^caseSensitive = true
+* ^content = #complete
+* ^experimental = false
+* #days-below-threshold "Days below the threshold" "The 30-day period has fewer days with device readings than any device code needs (R-DEV-1, R-DEV-2)."
+* #days-below-16 "Fewer than 16 days" "Fewer than 16 days with data: the short device code (99445) applies instead of 99454 (R-DEV-2)."
+* #setup-2026-review "Set-up withheld for review" "99453 is withheld: the 2026 guidance on its day threshold is unsettled (R-SET-3)."
+* #setup-below-threshold "Set-up below the threshold" "Set-up (99453) needs more days in the first period (R-SET-2)."
+* #no-data-in-month "No data in the month" "No qualifying reading in the month; time codes need one under the policy tm_requires_data_in_month (R-TM-5)."
+* #no-interactive-communication "No interactive communication" "Minutes of treatment management but no interactive communication in the month (R-IC-1)."
+* #minutes-beyond-cap "Minutes beyond the cap" "Minutes beyond the policy's cap of 99458 units are not billed (R-TM-4)."
+* #minutes-below-threshold "Minutes below the threshold" "Fewer minutes of treatment management than any time code needs (R-TM-1, R-TM-2)."
+* #rtm-overlap "RTM overlap" "An RTM charge overlaps the window; RPM and RTM are not billed for overlapping periods (R-CON-1)."
+* #other-practitioner "Another billing organization" "Another billing organization already holds the code for an overlapping period (R-PER-4)."
+* #already-charged "Already charged" "A charge by this organization, not written by the adapter, already covers an overlapping period (R-PER-3)."
+* #clash-99091 "Clash with 99091" "A 99091 charge overlaps the month, so no time code is emitted (R-CON-3)."
+* #payer-profile-not-effective "Payer profile not in effect" "The coverage matches a payer profile not in effect on the date of service; the default profile applies (R-PAY-4)."
+* #payer-profile-ambiguous "Payer profile ambiguous" "The coverage matches more than one payer profile; no code is emitted until that is corrected (R-PAY-2)."
+* #condition-not-covered "Condition not covered" "The payer profile covers RPM only for some conditions and the patient has none of them (R-PAY-3)."
+* #no-consent "No consent" "The policy requires consent and none is in force on the date of service (R-ELIG-1)."
+* #no-episode "No episode" "No 30-day period could be anchored: no enrollment date, no RPM episode and no qualifying reading (R-PER-2)."
+* #no-period-in-scope "No period in scope" "No 30-day period of the episode ends in the month, or the date is before the first period (R-PER-2)."
+* #reading-no-date "Reading without a date" "A reading without an instant or a local date could not be placed on a day (R-DAY-4)."
+* #reading-entered-in-error "Reading entered in error" "Readings entered in error do not count (R-DAY-1)."
+* #reading-status "Reading status" "Readings that are not final, amended or corrected do not count (R-DAY-1)."
+* #reading-not-from-device "Reading not from a device" "Self-reported or manual readings do not count (R-DAY-1)."
+* #reading-no-value "Reading without a value" "Readings with only a data-absent reason do not count (R-DAY-1)."
+* #reading-test-data "Test data" "Readings marked as test data do not count (R-DAY-1)."
+* #crosses-rule-set-boundary "Crosses the rule-set boundary" "The period crosses 2025-12-31; it is judged by the rule set of its date of service and needs review (R-DOS-3)."
+* #interaction-no-start "Interaction without a start" "An interaction without a start time cannot be placed in a month; it counts no minutes (R-TIME-3)."
+* #interaction-not-completed "Interaction not completed" "An interaction that is not completed counts no minutes (R-TIME-1)."
+* #other-program "Other program" "Time recorded for another care-management program does not count as RPM time (R-CON-2)."
+* #interaction-no-duration "Interaction without a duration" "An interaction has no duration; it counts zero minutes (R-TIME-2)."
+
+ValueSet: RpmFindingCodesVS
+Id: rpm-finding
+Title: "RPM findings"
+Description: "All codes of the rpm-finding code system: the codes of the rpm-finding extension."
+* ^experimental = false
+* include codes from system RpmFindingCodes

@@ -199,6 +199,7 @@ Context: MeasureReport
 * extension[code] ^short = "Stable finding code (e.g. rtm-overlap, minutes-beyond-cap)"
 * extension[code].value[x] only code
 * extension[code].value[x] 1..1
+* extension[code].value[x] from RpmFindingCodesVS (required)
 * extension[rule] ^short = "The rule book's rule id (e.g. R-TM-4)"
 * extension[rule].value[x] only string
 * extension[rule].value[x] 1..1

@@ -40,7 +40,9 @@ import org.hl7.fhir.r4.model.Resource;
  * have at least one error in every resource (deliberately broken resources:
  * they prove that the check can fail). MeasureReport, ChargeItem and Task,
  * alone or as Bundle entries, are validated against the guide's profiles
- * whether or not their meta.profile names them.
+ * whether or not their meta.profile names them: the profiles under
+ * --canonical BASE when the guide in --ig was served under that base
+ * (default http://rpm-adapter.org/fhir).
  *
  * <p>Prints, per file, the errors and warnings grouped by category (the
  * message with its numbers and ids masked), then the totals per category,
@@ -49,10 +51,15 @@ import org.hl7.fhir.r4.model.Resource;
  */
 public final class Validate {
   static final String CANONICAL = "http://rpm-adapter.org/fhir";
-  static final Map<String, String> PROFILES = Map.of(
-      "MeasureReport", CANONICAL + "/StructureDefinition/rpm-measurereport",
-      "ChargeItem", CANONICAL + "/StructureDefinition/rpm-chargeitem",
-      "Task", CANONICAL + "/StructureDefinition/rpm-task");
+  /** The guide's profiles of the written types, under --canonical (default CANONICAL). */
+  static Map<String, String> PROFILES = profiles(CANONICAL);
+
+  static Map<String, String> profiles(String canonical) {
+    return Map.of(
+        "MeasureReport", canonical + "/StructureDefinition/rpm-measurereport",
+        "ChargeItem", canonical + "/StructureDefinition/rpm-chargeitem",
+        "Task", canonical + "/StructureDefinition/rpm-task");
+  }
 
   private final FhirContext ctx = FhirContext.forR4Cached();
   private final IParser parser = ctx.newJsonParser();
@@ -134,12 +141,13 @@ public final class Validate {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--ig" -> ig = Path.of(args[++i]);
+        case "--canonical" -> PROFILES = profiles(args[++i]);
         case "--valid", "--invalid" -> mode = args[i];
         default -> work.add(new String[] {mode, args[i]});
       }
     }
     if (ig == null || work.isEmpty()) {
-      System.err.println("usage: Validate --ig DIR [--valid] PATH... [--invalid PATH...]");
+      System.err.println("usage: Validate --ig DIR [--canonical BASE] [--valid] PATH... [--invalid PATH...]");
       System.exit(2);
     }
     Validate v = new Validate(ig);
