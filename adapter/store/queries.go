@@ -18,6 +18,11 @@ const (
 	withdrawOverlapping = `UPDATE code_lines SET state = 'withdrawn', withdrawn_at = ?, updated_at = ?` + overlapping +
 		` AND state IN ('planned', 'billable', 'exported')`
 	deleteOverlapping = `DELETE FROM evaluations` + overlapping
+
+	// bumpGeneration counts a recording (migration 0010).
+	bumpGeneration = `UPDATE store_generation SET n = n + 1 WHERE id = 1`
+	// generationVersion is the schema version that has store_generation.
+	generationVersion = 10
 )
 
 // selectHeld reads what the store holds of n patients' windows, by n: their
@@ -35,7 +40,7 @@ WHERE tenant = ? AND patient_id IN (` + in + `)`
 }()
 
 func recordingStatements() []string {
-	qs := []string{withdrawLine, withdrawOverlapping, deleteOverlapping, upsertWritten}
+	qs := []string{withdrawLine, withdrawOverlapping, deleteOverlapping, upsertWritten, bumpGeneration}
 	for _, n := range rowCounts {
 		qs = append(qs, upsertPatients[n], upsertEvaluations[n], upsertLines[n], selectHeld[n])
 	}

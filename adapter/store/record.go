@@ -99,7 +99,8 @@ func (s *Store) writeRecording(ctx context.Context, tx *sql.Tx, r *recording) er
 	return s.writeRecordings(ctx, tx, []*recording{r})
 }
 
-// writeRecordings writes rs in tx, in order, with the statements of
+// writeRecordings writes rs in tx, in order, and adds one to the store's
+// generation, with the statements of
 // RecordEvaluation but shared by many patients: for each run of patients
 // that appear once in it, one read of what the store holds of their
 // windows and lines, multi-row upserts of their headers, windows and lines,
@@ -107,6 +108,12 @@ func (s *Store) writeRecording(ctx context.Context, tx *sql.Tx, r *recording) er
 // withdraw statements. A patient recorded twice in rs starts a new run, so
 // its second recording reads what the first wrote.
 func (s *Store) writeRecordings(ctx context.Context, tx *sql.Tx, rs []*recording) error {
+	if s.counts && len(rs) > 0 {
+		// What the worklist caches is current no more (worklist.go).
+		if _, err := s.exec(ctx, tx, bumpGeneration); err != nil {
+			return fmt.Errorf("store: counting the recording: %w", err)
+		}
+	}
 	for len(rs) > 0 {
 		n := 1
 		seen := map[string]bool{rs[0].tenant + "\x00" + rs[0].patientID: true}

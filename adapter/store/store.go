@@ -50,6 +50,12 @@ type Store struct {
 	// bound holds a batch transaction's statements bound to it
 	// (*sql.Tx → map[string]*sql.Stmt), see bindStmts.
 	bound sync.Map
+	// counts says the schema has store_generation (0010), which every
+	// recording adds one to; false only for a store held at an older
+	// version (tests of the upgrade).
+	counts bool
+	// ranks caches the worklist's ranking of a month (worklist.go).
+	ranks rankCache
 }
 
 // Open opens the store named by dsn, creating and migrating it: a
@@ -84,6 +90,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.counts = opts.migrateTo == 0 || opts.migrateTo >= generationVersion
 	// The recording's statements name tables of every version; a store held
 	// at an older one (tests of the upgrade) runs them unprepared.
 	if opts.migrateTo != 0 && opts.migrateTo < LatestSchemaVersion() {

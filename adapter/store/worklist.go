@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/rpm-adapter/rpm-adapter/rules"
 )
 
 // The worklist's queries (issue 14): one row per patient for a calendar
-// month, ranked in SQL so that a page of a large population is one indexed
-// query, not a sort of every patient in Go.
+// month, ranked in SQL (one query over the month's patients, kept until the
+// next recording: see ranking), and for a page its patients' windows and
+// lines.
 
 // Rank orders the worklist: what needs action first.
 type Rank int
@@ -118,90 +120,74 @@ func worklistArgs(tenant string, month rules.Date) []any {
 	return []any{last, first, last, first, last, last, tenant, tenant, first, last, tenant, tenant, first}
 }
 
-func filterWhere(f WorklistFilter) (string, error) {
+// keep says whether a ranked row passes the filter.
+func (f WorklistFilter) keep(r *rankedRow) (bool, error) {
 	switch f {
 	case FilterAll:
-		return "", nil
+		return true, nil
 	case FilterNeedsAction:
-		return " WHERE rnk IN (0, 1)", nil
+		return r.rank == RankBehind || r.rank == RankOnPace, nil
 	case FilterBillable:
-		return " WHERE billed = TRUE", nil
+		return r.billed, nil
 	case FilterNotEvaluated:
-		return " WHERE rnk = 5", nil
+		return r.rank == RankNotEvaluated, nil
 	}
-	return "", fmt.Errorf("store: unknown worklist filter %q", string(f))
+	return false, fmt.Errorf("store: unknown worklist filter %q", string(f))
 }
 
 // Worklist reads one page of a month's worklist: by rank, then by slack
 // (days left minus days missing: the least first), then by days and
 // minutes (the most first), then by patient id.
 func (s *Store) Worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, error) {
-	rows, _, err := s.worklist(ctx, q, false)
+	rows, _, err := s.worklist(ctx, q)
 	return rows, err
 }
 
 // WorklistPage is Worklist and Summary together, ranking the month once:
 // the page's rows and the month's header.
 func (s *Store) WorklistPage(ctx context.Context, q WorklistQuery) ([]WorklistRow, WorklistSummary, error) {
-	rows, sum, err := s.worklist(ctx, q, true)
+	rows, sum, err := s.worklist(ctx, q)
 	if err != nil {
 		return nil, sum, err
-	}
-	if len(rows) == 0 { // past the last page: no row carries the counts
-		sum, err = s.Summary(ctx, q.Tenant, q.Month)
-		return rows, sum, err
 	}
 	err = s.lineTotals(ctx, q.Tenant, q.Month, &sum)
 	return rows, sum, err
 }
 
-func (s *Store) worklist(ctx context.Context, q WorklistQuery, counts bool) ([]WorklistRow, WorklistSummary, error) {
+func (s *Store) worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, WorklistSummary, error) {
 	sum := WorklistSummary{Units: map[string]int{}}
-	where, err := filterWhere(q.Filter)
-	if err != nil {
+	if _, err := q.Filter.keep(&rankedRow{}); err != nil {
 		return nil, sum, err
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 100
 	}
-	base := worklistBase
-	if counts {
-		// The header's counts over every row, before the filter.
-		base = strings.Replace(worklistBase, worklistSelect, `SELECT * FROM (SELECT w.*, COUNT(*) OVER () AS n_all,
-	SUM(CASE WHEN rnk IN (0, 1) THEN 1 ELSE 0 END) OVER () AS n_action,
-	SUM(CASE WHEN billed = TRUE THEN 1 ELSE 0 END) OVER () AS n_billed,
-	SUM(CASE WHEN rnk = 5 THEN 1 ELSE 0 END) OVER () AS n_ne FROM w) t`, 1)
-	}
-	query := base + where + fmt.Sprintf(" ORDER BY rnk, slack, pdays DESC, mmin DESC, patient_id LIMIT %d OFFSET %d", limit, max(q.Offset, 0))
-	rows, err := s.db.QueryContext(ctx, s.q(query), worklistArgs(q.Tenant, q.Month)...)
+	rk, err := s.ranking(ctx, q.Tenant, q.Month)
 	if err != nil {
-		return nil, sum, fmt.Errorf("store: %w", err)
+		return nil, sum, err
 	}
+	sum.Patients, sum.NeedsAction, sum.Billable, sum.NotEvaluated = rk.patients, rk.needsAction, rk.billable, rk.notEvaluated
 	var out []WorklistRow
 	var starts []rules.Date // the period the ranking chose, per row
 	index := map[string]int{}
-	for rows.Next() {
-		var r WorklistRow
-		var name, mrn sql.NullString
-		var start rules.Date
-		dest := []any{&r.PatientID, &name, &mrn, &r.NotEvaluated, &r.Rank, dateScan{&start}}
-		if counts {
-			// w's columns (slack, pdays, mmin and billed unused), then the counts.
-			dest = []any{&r.PatientID, &name, &mrn, &r.NotEvaluated, dateScan{&start}, &r.Rank, new(any), new(any), new(any),
-				new(any), &sum.Patients, &sum.NeedsAction, &sum.Billable, &sum.NotEvaluated}
+	skip := max(q.Offset, 0)
+	for i := range rk.rows {
+		r := &rk.rows[i]
+		if ok, _ := q.Filter.keep(r); !ok {
+			continue
 		}
-		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return nil, sum, fmt.Errorf("store: %w", err)
+		if skip > 0 {
+			skip--
+			continue
 		}
-		r.DisplayName, r.MRN = name.String, mrn.String
-		index[r.PatientID] = len(out)
-		out = append(out, r)
-		starts = append(starts, start)
-	}
-	if err := closeRows(rows); err != nil {
-		return nil, sum, err
+		index[r.id] = len(out)
+		out = append(out, WorklistRow{PatientID: r.id, PatientInfo: PatientInfo{DisplayName: r.name, MRN: r.mrn},
+			NotEvaluated: r.notEvaluated, Rank: r.rank})
+		starts = append(starts, r.start)
+		if len(out) == limit {
+			break
+		}
 	}
 	if len(out) == 0 {
 		return out, sum, nil
@@ -210,6 +196,120 @@ func (s *Store) worklist(ctx context.Context, q WorklistQuery, counts bool) ([]W
 		return nil, sum, err
 	}
 	return out, sum, nil
+}
+
+// The ranking of a month is one query over every patient (worklistBase),
+// about a tenth of a second for ten thousand patients on SQLite; a page
+// needs a hundred rows of it. The store keeps the latest ranking of a few
+// months with the store's generation it was read at (migration 0010: every
+// recording adds one), and a page reads the ranking again only when a
+// recording came in since; the page's windows and lines are read afresh for
+// every page (fillWorklist), so a sign-off shows at once. A ranking depends
+// on patients, evaluations and whether a line is billed (billable,
+// approved, exported), and only a recording changes those: a sign-off or
+// an export moves a line between billed states, which changes no ranking.
+// With several replicas, each caches its own; the generation is in the
+// database, so a recording through any replica makes every cache stale.
+
+// rankedMonths is how many months' rankings the store keeps.
+const rankedMonths = 12
+
+type rankCache struct {
+	mu     sync.Mutex
+	months map[rankKey]*ranking
+	order  []rankKey // oldest first
+}
+
+type rankKey struct {
+	tenant string
+	month  rules.Date
+}
+
+// ranking is a month's worklist order with the header's counts.
+type ranking struct {
+	gen                                           int64
+	rows                                          []rankedRow
+	patients, needsAction, billable, notEvaluated int
+}
+
+type rankedRow struct {
+	id, name, mrn, notEvaluated string
+	rank                        Rank
+	billed                      bool
+	start                       rules.Date // the period the ranking chose
+}
+
+// ranking returns the month's ranking, from the cache when no recording
+// came in since it was read.
+func (s *Store) ranking(ctx context.Context, tenant string, month rules.Date) (*ranking, error) {
+	key := rankKey{tenant, month.MonthStart()}
+	var gen int64 = -1
+	if s.counts {
+		// Read before the ranking: a recording committed in between makes
+		// the cached ranking look older than it is, never newer.
+		if err := s.db.QueryRowContext(ctx, `SELECT n FROM store_generation WHERE id = 1`).Scan(&gen); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		s.ranks.mu.Lock()
+		rk := s.ranks.months[key]
+		s.ranks.mu.Unlock()
+		if rk != nil && rk.gen == gen {
+			return rk, nil
+		}
+	}
+	rk, err := s.rank(ctx, tenant, month)
+	if err != nil || gen < 0 {
+		return rk, err
+	}
+	rk.gen = gen
+	c := &s.ranks
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.months == nil {
+		c.months = map[rankKey]*ranking{}
+	}
+	if _, ok := c.months[key]; !ok {
+		c.order = append(c.order, key)
+		if len(c.order) > rankedMonths {
+			delete(c.months, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.months[key] = rk
+	return rk, nil
+}
+
+// rank reads a month's ranking from the database.
+func (s *Store) rank(ctx context.Context, tenant string, month rules.Date) (*ranking, error) {
+	query := strings.Replace(worklistBase, worklistSelect,
+		`SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start, billed FROM w`, 1) +
+		" ORDER BY rnk, slack, pdays DESC, mmin DESC, patient_id"
+	rows, err := s.db.QueryContext(ctx, s.q(query), worklistArgs(tenant, month)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	rk := &ranking{}
+	for rows.Next() {
+		var r rankedRow
+		var name, mrn sql.NullString
+		if err := rows.Scan(&r.id, &name, &mrn, &r.notEvaluated, &r.rank, dateScan{&r.start}, &r.billed); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		r.name, r.mrn = name.String, mrn.String
+		rk.rows = append(rk.rows, r)
+		rk.patients++
+		switch {
+		case r.rank == RankBehind || r.rank == RankOnPace:
+			rk.needsAction++
+		case r.rank == RankNotEvaluated:
+			rk.notEvaluated++
+		}
+		if r.billed {
+			rk.billable++
+		}
+	}
+	return rk, closeRows(rows)
 }
 
 // fillWorklist reads the page's windows and lines, two queries for the page.
@@ -318,16 +418,15 @@ type WorklistSummary struct {
 	Approved int
 }
 
-// Summary reads a month's worklist header: two aggregate queries.
+// Summary reads a month's worklist header: the ranking's counts (cached
+// while no recording comes in) and the month's billed lines.
 func (s *Store) Summary(ctx context.Context, tenant string, month rules.Date) (WorklistSummary, error) {
 	sum := WorklistSummary{Units: map[string]int{}}
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(CASE WHEN rnk IN (0, 1) THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN billed = TRUE THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN rnk = 5 THEN 1 ELSE 0 END), 0) FROM (`+
-		strings.Replace(worklistBase, worklistSelect, "SELECT rnk, billed FROM w", 1)+`) t`),
-		worklistArgs(tenant, month)...).Scan(&sum.Patients, &sum.NeedsAction, &sum.Billable, &sum.NotEvaluated)
+	rk, err := s.ranking(ctx, tenant, month)
 	if err != nil {
-		return sum, fmt.Errorf("store: %w", err)
+		return sum, err
 	}
+	sum.Patients, sum.NeedsAction, sum.Billable, sum.NotEvaluated = rk.patients, rk.needsAction, rk.billable, rk.notEvaluated
 	return sum, s.lineTotals(ctx, tenant, month, &sum)
 }
 

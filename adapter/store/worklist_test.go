@@ -259,3 +259,78 @@ func TestSessionsExpireAndEnd(t *testing.T) {
 		}
 	})
 }
+
+// A store caches a month's ranking until the next recording (ranking): a
+// recording through another store on the same database (another replica)
+// makes it stale at once, and what the page shows after any change is
+// what a store with no cache reads. Sign-offs and exports leave the
+// ranking as it is but show in the page's lines and header at once.
+func TestTheCachedRankingIsNeverStale(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		writer := openTest(t, dsn, Options{Now: fixedClock})
+		reader := openTest(t, dsn, Options{Now: fixedClock})
+		oct := d("2026-10-01")
+		record := func(id string, res *rules.Result) {
+			t.Helper()
+			if err := writer.RecordEvaluation(ctx, "t1", id, res, Record{Patient: PatientInfo{DisplayName: "Name " + id}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// page is the reader's first page and header, with each row's rank
+		// and line states.
+		page := func(s *Store, f WorklistFilter) string {
+			t.Helper()
+			rows, sum, err := s.WorklistPage(ctx, WorklistQuery{Tenant: "t1", Month: oct, Filter: f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "%+v\n", sum)
+			for _, r := range rows {
+				fmt.Fprintf(&b, "%s %s %d", r.PatientID, r.DisplayName, r.Rank)
+				for _, l := range r.Lines {
+					fmt.Fprintf(&b, " %s:%s", l.Code, l.State)
+				}
+				b.WriteString("\n")
+			}
+			return b.String()
+		}
+		check := func(step string) {
+			t.Helper()
+			fresh := openTest(t, dsn, Options{Now: fixedClock})
+			defer fresh.Close()
+			for _, f := range []WorklistFilter{FilterAll, FilterNeedsAction, FilterBillable, FilterNotEvaluated} {
+				if got, want := page(reader, f), page(fresh, f); got != want {
+					t.Errorf("%s, filter %q: the caching store shows\n%s\na new store\n%s", step, f, got, want)
+				}
+			}
+		}
+		line := rules.CodeLine{Code: "99454", Units: 1, DOS: d("2026-10-30")}
+		record("a", octoberResult(8, 16, 10, true, 0))
+		record("b", octoberResult(12, 16, 10, true, 5))
+		check("first")
+		first := page(reader, FilterAll)
+		record("b", closedOctober(17, line)) // b moves from on pace to met, billable
+		check("b met")
+		if page(reader, FilterAll) == first {
+			t.Fatal("the recording did not change the page")
+		}
+		record("c", nil) // not evaluated
+		check("c not evaluated")
+		lines, err := writer.CodeLines(ctx, LineFilter{Tenant: "t1", PatientID: "b"})
+		if err != nil || len(lines) != 1 {
+			t.Fatalf("lines %v, %v", lines, err)
+		}
+		before := page(reader, FilterAll)
+		if n, err := writer.Approve(ctx, "t1", "b", []string{lines[0].LineID}, "dr-a"); n != 1 || err != nil {
+			t.Fatalf("Approve = %d, %v", n, err)
+		}
+		check("approved")
+		if page(reader, FilterAll) == before || !strings.Contains(page(reader, FilterAll), "99454:approved") {
+			t.Errorf("the approval does not show:\n%s", page(reader, FilterAll))
+		}
+		record("b", closedOctober(12)) // b falls out of reach: the line is withdrawn
+		check("b withdrawn")
+	})
+}
