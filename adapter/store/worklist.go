@@ -115,6 +115,28 @@ const worklistBase = `WITH w0 AS (
 // worklistSelect ends worklistBase; Summary and WorklistPage replace it.
 const worklistSelect = `SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start FROM w`
 
+// worklistBaseSQLite is worklistBase for SQLite: the chosen period is
+// joined by its rowid rather than looked up again by its key, one index
+// search a patient less (a fifth of a ranking).
+var worklistBaseSQLite = mustReplace(worklistBase,
+	"(SELECT e.window_start FROM evaluations e", "(SELECT e.rowid FROM evaluations e",
+	"LIMIT 1) AS period_start", "LIMIT 1) AS period_row",
+	"w0.not_evaluated, w0.period_start,", "w0.not_evaluated, per.window_start AS period_start,",
+	`LEFT JOIN evaluations per ON per.tenant = ? AND per.patient_id = w0.patient_id AND per.window_kind = 'period'
+		AND per.window_start = w0.period_start`, "LEFT JOIN evaluations per ON per.rowid = w0.period_row AND per.tenant = ?")
+
+// mustReplace replaces each old with its new, once; it panics when one is
+// missing, so a change of the query that breaks it fails every test.
+func mustReplace(s string, oldNew ...string) string {
+	for i := 0; i < len(oldNew); i += 2 {
+		if strings.Count(s, oldNew[i]) != 1 {
+			panic("store: the worklist query changed: " + oldNew[i])
+		}
+		s = strings.Replace(s, oldNew[i], oldNew[i+1], 1)
+	}
+	return s
+}
+
 func worklistArgs(tenant string, month rules.Date) []any {
 	first, last := dateArg(month.MonthStart()), dateArg(month.MonthEnd())
 	return []any{last, first, last, first, last, last, tenant, tenant, first, last, tenant, tenant, first}
@@ -281,7 +303,11 @@ func (s *Store) ranking(ctx context.Context, tenant string, month rules.Date) (*
 
 // rank reads a month's ranking from the database.
 func (s *Store) rank(ctx context.Context, tenant string, month rules.Date) (*ranking, error) {
-	query := strings.Replace(worklistBase, worklistSelect,
+	base := worklistBase
+	if s.d.name() == DriverSQLite {
+		base = worklistBaseSQLite
+	}
+	query := strings.Replace(base, worklistSelect,
 		`SELECT patient_id, display_name, mrn, not_evaluated, rnk, period_start, billed FROM w`, 1) +
 		" ORDER BY rnk, slack, pdays DESC, mmin DESC, patient_id"
 	rows, err := s.db.QueryContext(ctx, s.q(query), worklistArgs(tenant, month)...)
