@@ -39,13 +39,13 @@ func (s *Store) RecordEvaluation(ctx context.Context, tenant, patientID string, 
 // errors at once, and leaves its single writer only the statements.
 type recording struct {
 	tenant, patientID string
-	patient           []any // upsertPatient's arguments
+	patient           []any // the header's upsert arguments
 	wins              []windowRow
 	written           [][]any // upsertWritten's arguments, one a resource
 	at                any     // the recording's time, as the dialect stores it
 }
 
-// windowRow is one window of a recording: its key, upsertEvaluation's
+// windowRow is one window of a recording: its key, its row's upsert
 // arguments and its code lines.
 type windowRow struct {
 	kind       string
@@ -59,6 +59,11 @@ type windowRow struct {
 type lineRow struct {
 	id   string
 	args []any
+	// again: a later line of the same recording has the same id and is the
+	// one written (a multi-row upsert may change a row once only, on
+	// PostgreSQL), as when each line was its own statement; the window
+	// still counts the line as its own.
+	again bool
 }
 
 func (s *Store) prepareRecording(tenant, patientID string, res *rules.Result, rec Record) (*recording, error) {
@@ -78,6 +83,16 @@ func (s *Store) prepareRecording(tenant, patientID string, res *rules.Result, re
 	for i := range wins {
 		if r.wins[i], err = s.windowArgs(&wins[i], r.at); err != nil {
 			return nil, fmt.Errorf("store: recording a %s: %w", kindName(wins[i].Window.Kind), err)
+		}
+	}
+	last := map[string]*lineRow{}
+	for i := range r.wins {
+		for j := range r.wins[i].lines {
+			l := &r.wins[i].lines[j]
+			if prev := last[l.id]; prev != nil {
+				prev.again = true
+			}
+			last[l.id] = l
 		}
 	}
 	for _, w := range rec.Written {
@@ -142,7 +157,9 @@ func (s *Store) writeRun(ctx context.Context, tx *sql.Tx, rs []*recording) error
 		for j := range r.wins {
 			evals = append(evals, r.wins[j].args)
 			for _, l := range r.wins[j].lines {
-				lines = append(lines, l.args)
+				if !l.again {
+					lines = append(lines, l.args)
+				}
 			}
 		}
 	}
@@ -317,7 +334,7 @@ var upsertEvaluations = multiRow(insertEvaluation, evaluationRow, onEvaluationCo
 // later issue adds (exported) is that issue's to change. An approved line
 // stays approved while the evaluation leaves it as it was (billable, same
 // units and date of service); one it changes takes the new state, and
-// putWindows takes the approval back.
+// withdrawOld takes the approval back.
 const (
 	insertLine = `INSERT INTO code_lines (line_id, resource_id, tenant, patient_id, window_kind, window_start, window_end,
 	rule_set, code, units, dos, state, created_at, updated_at, withdrawn_at)

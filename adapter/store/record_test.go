@@ -154,6 +154,33 @@ func TestALineNoLongerSupportedIsWithdrawnNeverDeleted(t *testing.T) {
 	})
 }
 
+// A result that names the same line twice (the rules do not, but nothing
+// in a Result forbids it) is recorded as when each line was its own
+// statement: once, with the later line's values, on both drivers (where
+// PostgreSQL refuses a multi-row upsert that changes a row twice).
+func TestTheSameLineTwiceIsRecordedOnce(t *testing.T) {
+	forEachDriver(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTest(t, dsn, Options{Now: fixedClock})
+		res := sampleResult()
+		again := res.Periods[0].Lines[0]
+		again.Units = 7
+		res.Periods[0].Lines = append(res.Periods[0].Lines, again)
+		if err := s.RecordEvaluation(ctx, "t1", "p1", res, sampleRecord()); err != nil {
+			t.Fatal(err)
+		}
+		lines, err := s.CodeLines(ctx, LineFilter{Tenant: "t1", PatientID: "p1", WindowKind: rules.Period30, WindowStart: res.Periods[0].Window.Start})
+		if err != nil || len(lines) != len(res.Periods[0].Lines)-1 {
+			t.Fatalf("lines %+v, %v", lines, err)
+		}
+		for _, l := range lines {
+			if l.Code == again.Code && (l.Units != 7 || l.State == StateWithdrawn) {
+				t.Errorf("the twice-named line: %+v", l)
+			}
+		}
+	})
+}
+
 // The anchor moved (R-PER-2): the new period overlaps the old one and
 // starts on another date; the old period's lines are withdrawn.
 func TestAMovedAnchorWithdrawsTheOverlappingPeriod(t *testing.T) {
