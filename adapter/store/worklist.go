@@ -234,7 +234,7 @@ func (s *Store) worklist(ctx context.Context, q WorklistQuery) ([]WorklistRow, W
 // database, so a recording through any replica makes every cache stale.
 
 // rankedMonths is how many months' rankings the store keeps.
-const rankedMonths = 12
+const rankedMonths = 4
 
 type rankCache struct {
 	mu     sync.Mutex
