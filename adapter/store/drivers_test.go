@@ -92,3 +92,25 @@ func openTest(t testing.TB, dsn string, opts Options) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// The store's PostgreSQL connections plan each statement for its values
+// (openPostgres), unless the URL says otherwise.
+func TestPostgresPlansEachStatementForItsValues(t *testing.T) {
+	for _, d := range drivers {
+		if d.name != DriverPostgres {
+			continue
+		}
+		ctx := context.Background()
+		dsn := d.dsn(t)
+		for _, tc := range []struct{ dsn, want string }{
+			{dsn, "force_custom_plan"},
+			{dsn + "&plan_cache_mode=auto", "auto"},
+		} {
+			s := openTest(t, tc.dsn, Options{})
+			var got string
+			if err := s.db.QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&got); err != nil || got != tc.want {
+				t.Errorf("plan_cache_mode = %q, %v; want %q", got, err, tc.want)
+			}
+		}
+	}
+}
