@@ -126,7 +126,8 @@ func TestSQLiteFileIs0600InAFolder0700(t *testing.T) {
 func TestSQLitePragmas(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "x.db"), Options{})
 	ctx := context.Background()
-	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000"} {
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "10000",
+		"synchronous": "1", "temp_store": "2"} {
 		var got string
 		if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q (%v), want %q", pragma, got, err, want)

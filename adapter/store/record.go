@@ -370,7 +370,7 @@ const withdrawLine = `UPDATE code_lines SET state = 'withdrawn', withdrawn_at = 
 // windowArgs computes a window's row: the window upsert's arguments, with
 // the details as JSON, and its lines' arguments.
 func (s *Store) windowArgs(e *Evaluation, at any) (windowRow, error) {
-	policy, err := json.Marshal(e.Policy)
+	policy, err := s.policyJSON(e.Policy)
 	if err != nil {
 		return windowRow{}, err
 	}
@@ -395,7 +395,7 @@ func (s *Store) windowArgs(e *Evaluation, at any) (windowRow, error) {
 		// anchor moved.
 		period: e.Window.Kind == rules.Period30,
 		args: []any{e.Tenant, e.PatientID, kindName(e.Window.Kind), dateArg(e.Window.Start),
-			dateArg(e.Window.End), e.Window.Index, string(e.RuleSet), e.ProfileID, string(policy), e.Provisional, e.Days,
+			dateArg(e.Window.End), e.Window.Index, string(e.RuleSet), e.ProfileID, policy, e.Provisional, e.Days,
 			e.Seconds, e.Minutes, e.UnbilledMinutes, e.Interactive, have, need, missing, left, reach, needsIC,
 			days, acts, fs, at}}
 	w.lines = make([]lineRow, len(e.Lines))
@@ -404,6 +404,27 @@ func (s *Store) windowArgs(e *Evaluation, at any) (windowRow, error) {
 			dateArg(l.WindowStart), dateArg(l.WindowEnd), string(l.RuleSet), l.Code, l.Units, dateArg(l.DOS), string(l.State), at, at}}
 	}
 	return w, nil
+}
+
+// maxPolicies bounds the policies whose JSON the store keeps; more than
+// that are marshalled each time.
+const maxPolicies = 64
+
+// policyJSON is the policy's JSON, marshalled once per distinct policy.
+func (s *Store) policyJSON(p rules.Policy) (string, error) {
+	if v, ok := s.policies.Load(p); ok {
+		return v.(string), nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", err
+	}
+	if s.npolicies.Load() < maxPolicies {
+		if _, loaded := s.policies.LoadOrStore(p, string(b)); !loaded {
+			s.npolicies.Add(1)
+		}
+	}
+	return string(b), nil
 }
 
 // held is what the store holds of a patient's windows before a recording:

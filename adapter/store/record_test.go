@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -374,4 +375,43 @@ func codes(ls []CodeLine) string {
 	}
 	slices.Sort(out)
 	return strings.Join(out, " ")
+}
+
+// The policy's JSON is cached per distinct policy: each window still gets
+// its own window's policy, past the cache's limit too.
+func TestEveryWindowKeepsItsOwnPolicy(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir()+"/x.db", Options{Now: fixedClock})
+	const n = maxPolicies + 6
+	for i := range n {
+		res, rec := sampleResult(), sampleRecord()
+		res.Policy.SetupMinDays2026 = i + 2
+		res.Policy.RequireConsent = i%2 == 0
+		if err := s.RecordEvaluation(ctx, "t1", "p"+strconv.Itoa(i), res, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range n {
+		got, err := s.Evaluations(ctx, "t1", "p"+strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sampleResult().Policy
+		want.SetupMinDays2026, want.RequireConsent = i+2, i%2 == 0
+		checked := 0
+		for _, e := range got {
+			if e.ProfileID == "medicare-part-b" {
+				checked++
+				if e.Policy != want {
+					t.Errorf("p%d %v %s: policy %+v, want %+v", i, e.Window.Kind, e.Window.Start, e.Policy, want)
+				}
+			}
+		}
+		if checked == 0 {
+			t.Errorf("p%d: no window of the run's policy among %d", i, len(got))
+		}
+	}
+	if got := s.npolicies.Load(); got != maxPolicies {
+		t.Errorf("%d policies cached, want %d", got, maxPolicies)
+	}
 }

@@ -48,9 +48,13 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*sql.DB, *s
 	// WAL lets readers run beside the writer; the busy timeout waits for a
 	// lock instead of failing; foreign keys are off in SQLite unless asked;
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so
-	// two writers never deadlock upgrading a read lock.
+	// two writers never deadlock upgrading a read lock. Temporary data in
+	// memory: the statement journal a multi-row upsert keeps inside a batch's
+	// transaction, and the sorter of a ranking, were a temporary file written
+	// page by page (an eighth of the batch writer's time on the
+	// 10,000-patient month); none of it is needed after a crash.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: %w", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -56,6 +57,10 @@ type Store struct {
 	counts bool
 	// ranks caches the worklist's ranking of a month (worklist.go).
 	ranks rankCache
+	// policies caches the JSON of the policies recorded (rules.Policy →
+	// string): a run has a handful, each on every window (policyJSON).
+	policies  sync.Map
+	npolicies atomic.Int32
 }
 
 // Open opens the store named by dsn, creating and migrating it: a
