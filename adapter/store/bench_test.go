@@ -109,7 +109,7 @@ func BenchmarkBatchSink(b *testing.B) {
 // binds each column, keeps the worklist's and billing's indexes, and
 // prepares the rows.
 func BenchmarkSQLiteFloor(b *testing.B) {
-	const patients, windows, lines, perTx, perStmt = 10035, 17523, 15289, 256, 64
+	const patients, windows, lines, perTx = 10035, 17523, 15289, 256
 	ctx := context.Background()
 	pv, wv, lv := strings.Repeat("p", 137), strings.Repeat("w", 1042), strings.Repeat("l", 218)
 	// The rows, made before the timing: the store makes them on the
