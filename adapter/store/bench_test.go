@@ -145,8 +145,8 @@ func BenchmarkSQLiteFloor(b *testing.B) {
 		stmts := map[string]map[int]*sql.Stmt{}
 		for _, t := range []string{"p", "w", "l"} {
 			stmts[t] = map[int]*sql.Stmt{}
-			for _, n := range rowCounts {
-				st, err := db.PrepareContext(ctx, "INSERT INTO "+t+" (k, v) VALUES "+strings.Repeat("(?, ?), ", n-1)+"(?, ?)")
+			for n, q := range multiRow("INSERT INTO "+t+" (k, v) VALUES ", "(?, ?)", "") {
+				st, err := db.PrepareContext(ctx, q)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -51,7 +51,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*sql.DB, *s
 	// two writers never deadlock upgrading a read lock. Temporary data in
 	// memory: the statement journal a multi-row upsert keeps inside a batch's
 	// transaction, and the sorter of a ranking, were a temporary file written
-	// page by page (an eighth of the batch writer's time on the
+	// page by page (a tenth of the batch writer's CPU time on the
 	// 10,000-patient month); none of it is needed after a crash.
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate"
